@@ -1,0 +1,170 @@
+"""The ``oneroster-conformance`` command: run, serve, validate, report, selftest, openapi.
+
+Exit codes (DESIGN.md): 0 every MUST requirement passed; 1 a MUST failed (or, for ``validate``, the
+payload is invalid); 2 usage or configuration error; 3 target unreachable or authentication failed
+before any test ran. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+ENV_PREFIX = "ONEROSTER_"
+
+
+class UsageError(Exception):
+    """A configuration or usage problem: exit 2 with the message on one line."""
+
+
+class EnvDefaultsParser(argparse.ArgumentParser):
+    """Every ``--flag`` also reads ``ONEROSTER_FLAG`` from the environment (secrets belong there)."""
+
+    def error(self, message: str) -> Any:  # argparse prints usage and exits 2: keep it to one line
+        raise UsageError(message)
+
+
+def env_name(flag: str) -> str:
+    return ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
+
+
+def add(parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
+    """Add ``flag`` whose default comes from its environment variable when set."""
+    env = env_name(flag)
+    if env in os.environ:
+        raw = os.environ[env]
+        if kwargs.get("action") == "store_true":
+            kwargs["default"] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            kwargs["default"] = raw
+    kwargs.setdefault("help", "")
+    kwargs["help"] = f"{kwargs['help']} [env {env}]".strip()
+    parser.add_argument(flag, **kwargs)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from conformance.contract import schemas
+
+    try:
+        schemas.kind_ref(args.kind)
+    except schemas.UnknownKind as exc:
+        raise UsageError(f"unknown kind {args.kind!r}: {exc}; list them with 'validate --list'") from None
+    path = Path(args.file)
+    try:
+        instance = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+    found = schemas.problems(args.kind, instance, args.reading)
+    for problem in found:
+        print(f"{path}: {problem}")
+    if found:
+        print(f"{path}: invalid {args.kind} ({args.reading} reading): {len(found)} problem(s)")
+        return EXIT_FAILED
+    note = ""
+    if args.reading == "lenient" and schemas.has_readings(args.kind):
+        extra = schemas.problems(args.kind, instance, "strict")
+        if extra:
+            note = " (the strict reading adds: " + "; ".join(str(p) for p in extra) + ")"
+    print(f"{path}: valid {args.kind} ({args.reading} reading){note}")
+    return EXIT_OK
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from conformance.contract import openapi
+
+    if args.check:
+        stale = openapi.stale()
+        for path in stale:
+            print(f"stale: {path} (regenerate with 'oneroster-conformance openapi --write')", file=sys.stderr)
+        return EXIT_FAILED if stale else EXIT_OK
+    if args.write:
+        for path in openapi.write():
+            print(f"wrote {path}")
+        return EXIT_OK
+    sys.stdout.write(openapi.render(openapi.assemble(args.reading)))
+    return EXIT_OK
+
+
+def _list_kinds() -> int:
+    from conformance.contract import schemas
+
+    for kind in schemas.kinds():
+        print(kind + ("  [lenient|strict]" if schemas.has_readings(kind) else ""))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = EnvDefaultsParser(prog="oneroster-conformance", description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"oneroster-conformance {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=EnvDefaultsParser)
+
+    validate = sub.add_parser("validate", help="validate one JSON payload against a schema kind")
+    validate.add_argument("kind", nargs="?", help="e.g. result.putRequest, lineItem.single, powerpath.makeAssignmentRequest")
+    validate.add_argument("file", nargs="?", help="the JSON file")
+    validate.add_argument("--reading", choices=("lenient", "strict"), default="lenient",
+                          help="lenient: what a server must accept and a response must contain; strict: what the suite sends")
+    validate.add_argument("--list", action="store_true", help="list the kinds")
+    validate.set_defaults(func=_cmd_validate)
+
+    spec = sub.add_parser("openapi", help="print, write or check the assembled OpenAPI documents")
+    spec.add_argument("--reading", choices=("lenient", "strict"), default="strict")
+    spec.add_argument("--write", action="store_true", help="regenerate the stored documents")
+    spec.add_argument("--check", action="store_true", help="exit 1 when a stored document is stale")
+    spec.set_defaults(func=_cmd_openapi)
+
+    serve = sub.add_parser("serve", help="run the reference server on its own")
+    add(serve, "--host", default="127.0.0.1", help="loopback address to bind")
+    add(serve, "--port", default="8000", help="port (0 picks a free one)")
+    add(serve, "--db", default=None, help="SQLite file (default: a temporary file)")
+    add(serve, "--fault", default="", help="comma-separated fault switches (see --list-faults)")
+    add(serve, "--client-id", default=None, help="OAuth2 client id (default: generated)")
+    add(serve, "--client-secret", default=None, help="OAuth2 client secret (default: generated and printed)")
+    add(serve, "--token-lifetime", default="3600", help="access-token lifetime in seconds")
+    add(serve, "--fixtures", default=None, help="fixtures TOML to seed (default: the packaged fixtures)")
+    serve.add_argument("--list-faults", action="store_true", help="list the fault switches and exit")
+    serve.set_defaults(func=_lazy("conformance.reference.command", "serve"))
+    return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported on first use, so ``validate`` does not pay for the server or the suite."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        function: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+        return function(args)
+
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        if args.command == "validate":
+            if args.list:
+                return _list_kinds()
+            if not args.kind or not args.file:
+                raise UsageError("validate needs KIND and FILE (see 'validate --list')")
+        result: int = args.func(args)
+        return result
+    except UsageError as exc:
+        print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("oneroster-conformance: interrupted", file=sys.stderr)
+        return 130

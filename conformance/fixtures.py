@@ -1,0 +1,170 @@
+"""The fixtures file: records a target must already hold, which the suite cannot create through the
+gradebook API (students, classes, schools, academic sessions, categories, external-test lessons).
+
+The same TOML file seeds the reference server and tells the suite what to reference on a remote
+target. Format (every table optional but ``students``, ``classes``, ``schools``)::
+
+    [[schools]]      sourcedId = "..."
+    [[students]]     sourcedId = "..."
+    [[classes]]      sourcedId = "...", school = "<school>", students = ["<student>", ...]
+    [[academicSessions]] sourcedId = "..."
+    [[categories]]   sourcedId = "...", title = "..."
+    [[courses]]      sourcedId = "..."
+    [[lessons]]      sourcedId = "...", lessonType = "test-out", toolProvider = "edulastic",
+                     course = "<course>" (optional), questions = 4 (optional, tool doubles only)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+EXTERNAL_LESSON_TYPES = ("test-out", "placement", "unit-test")
+OTHER_LESSON_TYPES = ("quiz", "powerpath-100", "alpha-read-article")
+TOOL_PROVIDERS = ("edulastic", "mastery-track")
+
+
+class FixturesError(ValueError):
+    """A fixtures file that cannot be used; the message is one line naming the file and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFixture:
+    sourcedId: str
+    school: str
+    students: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    sourcedId: str
+    lessonType: str
+    toolProvider: str | None = None
+    course: str | None = None
+    questions: int = 4
+
+    @property
+    def external(self) -> bool:
+        return self.lessonType in EXTERNAL_LESSON_TYPES and self.toolProvider in TOOL_PROVIDERS
+
+
+@dataclass(frozen=True, slots=True)
+class Fixtures:
+    schools: tuple[str, ...]
+    students: tuple[str, ...]
+    classes: tuple[ClassFixture, ...]
+    academicSessions: tuple[str, ...] = ()
+    categories: tuple[tuple[str, str], ...] = ()  # (sourcedId, title)
+    courses: tuple[str, ...] = ()
+    lessons: tuple[Lesson, ...] = field(default=())
+
+    @property
+    def external_lessons(self) -> tuple[Lesson, ...]:
+        return tuple(lesson for lesson in self.lessons if lesson.external)
+
+    @property
+    def other_lessons(self) -> tuple[Lesson, ...]:
+        return tuple(lesson for lesson in self.lessons if not lesson.external)
+
+    def lesson(self, lesson_type: str, tool: str) -> Lesson | None:
+        return next((x for x in self.lessons if x.lessonType == lesson_type and x.toolProvider == tool), None)
+
+
+DEFAULT_NAME = "fixtures.toml"
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("conformance.data").joinpath(DEFAULT_NAME)))
+
+
+def load(path: str | Path | None = None) -> Fixtures:
+    """Read and check a fixtures file; ``None`` means the packaged default."""
+    source = Path(path) if path is not None else default_path()
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FixturesError(f"fixtures file {source}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise FixturesError(f"fixtures file {source}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FixturesError(f"fixtures file {source}: not valid TOML ({exc})") from None
+    try:
+        return parse(raw)
+    except FixturesError as exc:
+        raise FixturesError(f"fixtures file {source}: {exc}") from None
+
+
+def parse(raw: dict[str, Any]) -> Fixtures:
+    known = {"schools", "students", "classes", "academicSessions", "categories", "courses", "lessons"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise FixturesError(f"unknown table {unknown[0]!r} (expected one of {', '.join(sorted(known))})")
+    schools = _ids(raw, "schools", required=True)
+    students = _ids(raw, "students", required=True)
+    sessions = _ids(raw, "academicSessions")
+    courses = _ids(raw, "courses")
+    classes = []
+    for i, row in enumerate(_rows(raw, "classes", required=True)):
+        school = _str(row, "school", f"classes[{i}]")
+        if school not in schools:
+            raise FixturesError(f"classes[{i}].school {school!r} is not a listed school")
+        enrolled = row.get("students", [])
+        if not isinstance(enrolled, list) or not all(isinstance(s, str) for s in enrolled):
+            raise FixturesError(f"classes[{i}].students must be a list of student sourcedIds")
+        missing = [s for s in enrolled if s not in students]
+        if missing:
+            raise FixturesError(f"classes[{i}].students names unknown student {missing[0]!r}")
+        classes.append(ClassFixture(_str(row, "sourcedId", f"classes[{i}]"), school, tuple(enrolled)))
+    categories = tuple(
+        (_str(row, "sourcedId", f"categories[{i}]"), str(row.get("title", "Category")))
+        for i, row in enumerate(_rows(raw, "categories"))
+    )
+    lessons = []
+    for i, row in enumerate(_rows(raw, "lessons")):
+        where = f"lessons[{i}]"
+        lesson_type = _str(row, "lessonType", where)
+        if lesson_type not in EXTERNAL_LESSON_TYPES + OTHER_LESSON_TYPES:
+            raise FixturesError(f"{where}.lessonType {lesson_type!r} is not one of {EXTERNAL_LESSON_TYPES + OTHER_LESSON_TYPES}")
+        tool = row.get("toolProvider")
+        if tool is not None and tool not in TOOL_PROVIDERS:
+            raise FixturesError(f"{where}.toolProvider {tool!r} is not one of {TOOL_PROVIDERS}")
+        course = row.get("course")
+        if course is not None and course not in courses:
+            raise FixturesError(f"{where}.course {course!r} is not a listed course")
+        questions = row.get("questions", 4)
+        if not isinstance(questions, int) or isinstance(questions, bool) or not 1 <= questions <= 200:
+            raise FixturesError(f"{where}.questions must be a whole number from 1 to 200")
+        lessons.append(Lesson(_str(row, "sourcedId", where), lesson_type, tool, course, questions))
+    all_ids = [*schools, *students, *sessions, *courses, *(c.sourcedId for c in classes), *(c for c, _ in categories),
+               *(x.sourcedId for x in lessons)]
+    if not classes:
+        raise FixturesError("at least one class is needed")
+    seen: set[str] = set()
+    for ident in all_ids:
+        if ident in seen:
+            raise FixturesError(f"sourcedId {ident!r} appears twice")
+        seen.add(ident)
+    return Fixtures(schools, students, tuple(classes), sessions, categories, courses, tuple(lessons))
+
+
+def _rows(raw: dict[str, Any], key: str, required: bool = False) -> list[dict[str, Any]]:
+    rows = raw.get(key, [])
+    if required and not rows:
+        raise FixturesError(f"table [[{key}]] is required and must not be empty")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise FixturesError(f"{key} must be an array of tables ([[{key}]])")
+    return rows
+
+
+def _ids(raw: dict[str, Any], key: str, required: bool = False) -> tuple[str, ...]:
+    return tuple(_str(row, "sourcedId", f"{key}[{i}]") for i, row in enumerate(_rows(raw, key, required)))
+
+
+def _str(row: dict[str, Any], key: str, where: str) -> str:
+    value = row.get(key)
+    if not isinstance(value, str) or not value:
+        raise FixturesError(f"{where}.{key} must be a non-empty string")
+    return value
