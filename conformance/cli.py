@@ -122,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     spec.add_argument("--check", action="store_true", help="exit 1 when a stored document is stale")
     spec.set_defaults(func=_cmd_openapi)
 
+    run = sub.add_parser("run", help="run the suite against a target (default: the embedded reference server)")
+    from conformance.suite.targeting import FLAGS, OPTIONS
+
+    for flag, default, help_text in OPTIONS:
+        add(run, flag, default=default, help=help_text)
+    for flag in FLAGS:
+        add(run, flag, action="store_true", default=False, help="send GETs only (production smoke checks)")
+    add(run, "--workers", default="1", help="parallel workers (pytest-xdist)")
+    add(run, "--baseline", default=None, help="a previous summary.json to compare with")
+    run.set_defaults(func=_lazy("conformance.runner.command", "run"))
+
     serve = sub.add_parser("serve", help="run the reference server on its own")
     add(serve, "--host", default="127.0.0.1", help="loopback address to bind")
     add(serve, "--port", default="8000", help="port (0 picks a free one)")

@@ -1,0 +1,89 @@
+"""schemathesis's standard checks, run on exchanges the suite sent itself, mapped to requirements.
+
+schemathesis generates the cases; the suite sends them with its own client and hands the response
+back to ``case.validate_response`` one check at a time, so each failure lands on its requirement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conformance.checks import Context, Finding
+from conformance.checks.mapping import schema_requirement
+from conformance.client import Exchange
+from conformance.contract import schemas
+
+_FIXED: tuple[tuple[Callable[..., Any], str], ...] = (
+    (not_a_server_error, "GEN-NO-SERVER-ERROR"),
+    (status_code_conformance, "GEN-STATUS-DOCUMENTED"),
+    (content_type_conformance, "GEN-CONTENT-TYPE-JSON"),
+)
+
+
+def _run(case: Any, exchange: Exchange, check: Callable[..., Any]) -> str | None:
+    """The failure text of one schemathesis check, or None when it passed."""
+    try:
+        case.validate_response(exchange.response, checks=[check])
+    except BaseException as exc:  # Failure is an AssertionError; several come as an ExceptionGroup
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        failures = getattr(exc, "exceptions", None) or [exc]
+        return "; ".join(_title(f) for f in failures)
+    return None
+
+
+def _title(failure: BaseException) -> str:
+    title = getattr(failure, "title", "") or type(failure).__name__
+    message = getattr(failure, "message", "") or str(failure)
+    first = message.strip().splitlines()
+    detail = " ".join(line.strip() for line in first[:6])
+    return f"{title}: {detail}" if detail else title
+
+
+def true_negative(op_request: str | None, body: Any) -> bool:
+    """Whether a body violates the lenient reading for a reason every source agrees on.
+
+    schemathesis's negative generation may yield a body that is valid after all, or invalid only in a
+    way API.md leaves open (a date-only scoreDate): those prove nothing about rejection.
+    """
+    if op_request is None or body is None:
+        return False
+    problems = schemas.problems(op_request, body, "lenient")
+    return any(not _open_point(p, body) for p in problems)
+
+
+def _open_point(problem: schemas.Problem, body: Any) -> bool:
+    if not problem.pointer.endswith("/scoreDate") or "date-time" not in problem.message:
+        return False
+    value: Any = body
+    for part in problem.pointer.strip("/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value.get(part) if isinstance(value, dict) else None
+    return isinstance(value, str) and len(value) == 10 and schemas.is_valid("common.Date", value)
+
+
+def schemathesis_checks(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    case, op = ctx.case, ctx.operation
+    if case is None or op is None or exchange.response is None:
+        return
+    for check, requirement in _FIXED:
+        failed = _run(case, exchange, check)
+        yield Finding.fail(requirement, "schemathesis: " + check.__name__, "see requirement", failed) if failed \
+            else Finding.ok(requirement)
+    if exchange.status in op.success and op.response is not None and exchange.status != 204:
+        failed = _run(case, exchange, response_schema_conformance)
+        yield (Finding.fail(schema_requirement(op), "Response violates the schema", f"a valid {op.response}", failed)
+               if failed else Finding.ok(schema_requirement(op)))
+    if ctx.mode == "negative" and true_negative(op.request, case.body):
+        failed = _run(case, exchange, negative_data_rejection)
+        yield (Finding.fail("GEN-REJECT-INVALID-BODY", "An invalid body was accepted",
+                            "status 400 or 422 (404 where the path names a missing record)", failed)
+               if failed else Finding.ok("GEN-REJECT-INVALID-BODY"))

@@ -1,0 +1,103 @@
+"""Per-requirement outcomes of a run, gathered across pytest-xdist workers.
+
+Each process keeps a ``Ledger`` in memory and writes it to ``<reports>/.ledger/<worker>.json`` when
+its session ends; the controller merges the files into the summary. A requirement's status:
+failed if any check of it failed; else passed if any passed; else observed (INFO) or skipped —
+always with the reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance import redaction
+
+MAX_KEPT = 5  # failures / observations kept per requirement: enough to act on, small to read
+
+
+@dataclass
+class Entry:
+    passed: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+    failed: int = 0
+    observations: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)
+
+    def merge(self, other: Entry) -> None:
+        self.passed += other.passed
+        self.failed += other.failed
+        for failure in other.failures:
+            if len(self.failures) < MAX_KEPT and failure not in self.failures:
+                self.failures.append(failure)
+        for note in other.observations:
+            if note not in self.observations and len(self.observations) < MAX_KEPT:
+                self.observations.append(note)
+        for reason in other.skips:
+            if reason not in self.skips:
+                self.skips.append(reason)
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self.requests = 0
+        self.errors: list[str] = []  # tests that broke for a reason other than a conformance failure
+        self._lock = threading.Lock()
+
+    def _entry(self, requirement: str) -> Entry:
+        return self.entries.setdefault(requirement, Entry())
+
+    def passed(self, requirement: str) -> None:
+        with self._lock:
+            self._entry(requirement).passed += 1
+
+    def failed(self, requirement: str, message: str, reproduction: str = "") -> None:
+        with self._lock:
+            entry = self._entry(requirement)
+            entry.failed += 1
+            record = {"message": redaction.redact(message), "reproduction": redaction.redact(reproduction)}
+            if len(entry.failures) < MAX_KEPT and record not in entry.failures:
+                entry.failures.append(record)
+
+    def observed(self, requirement: str, note: str) -> None:
+        with self._lock:
+            entry = self._entry(requirement)
+            note = redaction.redact(note)
+            if note not in entry.observations and len(entry.observations) < MAX_KEPT:
+                entry.observations.append(note)
+
+    def skipped(self, requirement: str, reason: str) -> None:
+        with self._lock:
+            entry = self._entry(requirement)
+            if reason not in entry.skips:
+                entry.skips.append(reason)
+
+    def error(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(redaction.redact(text))
+
+    def dump(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"requests": self.requests, "errors": self.errors,
+                "entries": {k: asdict(v) for k, v in self.entries.items()}}
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+    @classmethod
+    def merged(cls, paths: Iterable[Path]) -> Ledger:
+        total = cls()
+        for path in paths:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            total.requests += int(data.get("requests", 0))
+            total.errors.extend(data.get("errors", []))
+            for requirement, raw in data["entries"].items():
+                total._entry(requirement).merge(Entry(**raw))
+        return total
+
+
+# The process's ledger. Checks record into it; the suite's conftest dumps it when the session ends.
+LEDGER = Ledger()

@@ -1,0 +1,1 @@
+"""Reports: summary.json, summary.md, the terminal verdict, Allure labels."""

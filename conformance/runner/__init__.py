@@ -1,0 +1,1 @@
+"""Running the suite: the ``run`` command behind the CLI."""

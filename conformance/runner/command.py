@@ -1,0 +1,117 @@
+"""``oneroster-conformance run``: resolve the target, run the suite under pytest, report the verdict.
+
+The target is resolved and checked here, before pytest starts, so that configuration errors
+(exit 2) and an unreachable or refusing target (exit 3) get a one-line message and no traceback.
+Secrets reach pytest through the environment, never its argument list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance import redaction
+from conformance.client import AuthenticationFailed, TargetUnreachable
+from conformance.suite.targeting import OPTIONS, Resolved, env_name, preflight, resolve
+from conformance.target import ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+_SECRET_OPTIONS = ("client_secret", "token")
+
+
+def _values(args: argparse.Namespace) -> dict[str, Any]:
+    names = [flag.lstrip("-").replace("-", "_") for flag, _, _ in OPTIONS] + ["read_only"]
+    return {name: getattr(args, name, None) for name in names}
+
+
+def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, reports: Path) -> list[str]:
+    target = resolved.target
+    args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "--tb=no", "--no-header",
+            "-o", "console_output_style=classic",
+            f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}",
+            f"--base-url={target.base_url}", f"--profile={target.profile}", f"--reports={reports}",
+            f"--seed={values.get('seed') or 0}", f"--max-examples={values.get('max_examples') or 20}",
+            f"--connect-timeout={target.connect_timeout}", f"--read-timeout={target.read_timeout}"]
+    if target.token_url:
+        args.append(f"--token-url={target.token_url}")
+    if target.client_id:
+        args.append(f"--client-id={target.client_id}")
+    if target.fixtures_path:
+        args.append(f"--fixtures={target.fixtures_path}")
+    if values.get("only"):
+        args.append(f"--only={values['only']}")
+    if target.read_only:
+        args.append("--read-only")
+    if workers > 1:
+        args += ["-n", str(workers)]
+    return args
+
+
+def run(args: argparse.Namespace) -> int:
+    values = _values(args)
+    try:
+        workers = int(args.workers)
+        if not 1 <= workers <= 64:
+            raise ValueError
+    except ValueError:
+        print(f"oneroster-conformance: error: --workers must be a whole number from 1 to 64, not {args.workers!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    for name, kind in (("seed", int), ("max_examples", int)):
+        try:
+            if kind(values.get(name) or 0) < 0:
+                raise ValueError
+        except ValueError:
+            print(f"oneroster-conformance: error: --{name.replace('_', '-')} must be a non-negative whole number",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        resolved = resolve(values)
+    except ConfigError as exc:
+        print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        try:
+            preflight(resolved.target)
+        except (TargetUnreachable, AuthenticationFailed) as exc:
+            print(f"oneroster-conformance: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        where = "embedded reference server at " if resolved.target.embedded else ""
+        print(f"oneroster-conformance: target {where}{redaction.redact(resolved.target.base_url)}", file=sys.stderr)
+        reports = Path(values.get("reports") or "reports")
+        return _run_pytest(resolved, values, workers, reports)
+    finally:
+        resolved.stop()
+
+
+def _run_pytest(resolved: Resolved, values: dict[str, Any], workers: int, reports: Path) -> int:
+    import pytest
+
+    summary_path = reports / "summary.json"
+    if summary_path.exists():
+        summary_path.unlink()
+    saved = {name: os.environ.get(env_name("--" + name.replace("_", "-"))) for name in _SECRET_OPTIONS}
+    for name in _SECRET_OPTIONS:
+        value = getattr(resolved.target, name)
+        if value:
+            os.environ[env_name("--" + name.replace("_", "-"))] = value
+    try:
+        code = int(pytest.main(_pytest_args(resolved, values, workers, reports)))
+    finally:
+        for name, value in saved.items():
+            key = env_name("--" + name.replace("_", "-"))
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if code in (EXIT_USAGE, EXIT_UNREACHABLE) and not summary_path.exists():
+        return code
+    if not summary_path.exists():
+        print(f"oneroster-conformance: error: the suite ended without a verdict (pytest exit {code})", file=sys.stderr)
+        return EXIT_USAGE if code == 4 else EXIT_FAILED
+    verdict = json.loads(summary_path.read_text(encoding="utf-8"))["verdict"]
+    return EXIT_OK if verdict == "conformant" else EXIT_FAILED

@@ -1,0 +1,198 @@
+"""pytest wiring for the conformance suite: options, the target, the session, the verdict.
+
+Works the same under ``oneroster-conformance run`` and ``pytest --pyargs conformance.suite``, with
+or without pytest-xdist: the controller resolves the target (starting the embedded reference server
+when none is given) and passes it to the workers; every process keeps a ledger of requirement
+outcomes; the controller merges them into summary.json and summary.md.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import redaction
+from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
+from conformance.ledger import LEDGER, Ledger
+from conformance.reporting import summary as summary_module
+from conformance.suite.session import Options, SuiteSession
+from conformance.suite.targeting import FLAGS, OPTIONS, Resolved, env_default, preflight, resolve
+from conformance.suite.world import World
+from conformance.target import ConfigError, Target
+
+EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
+_RESOLVED = pytest.StashKey[Resolved]()
+_STARTED = pytest.StashKey[float]()
+_TARGET_KEYS = ("base_url", "token_url", "client_id", "client_secret", "token", "profile", "fixtures_path",
+                "connect_timeout", "read_timeout", "read_only", "embedded")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("oneroster-conformance")
+    for flag, default, help_text in OPTIONS:
+        group.addoption(flag, default=env_default(flag, default), help=help_text)
+    for flag in FLAGS:
+        raw = env_default(flag, "") or ""
+        group.addoption(flag, action="store_true", default=raw.lower() in {"1", "true", "yes"},
+                        help="send GETs only (production smoke checks)")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _values(config: pytest.Config) -> dict[str, Any]:
+    names = [flag.lstrip("-").replace("-", "_") for flag, _, _ in OPTIONS] + ["read_only"]
+    return {name: config.getoption(name) for name in names}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirements(*ids): the requirement IDs a test checks")
+    config.stash[_STARTED] = time.time()
+    if _is_worker(config):
+        data = dict(config.workerinput["oneroster"])  # type: ignore[attr-defined]
+        redaction.register(data.get("client_secret"))
+        redaction.register(data.get("token"))
+        config.stash[_RESOLVED] = Resolved(Target(**{k: data[k] for k in _TARGET_KEYS}))
+        return
+    try:
+        resolved = resolve(_values(config))
+    except ConfigError as exc:
+        pytest.exit(f"oneroster-conformance: error: {exc}", returncode=EXIT_USAGE)
+    except Exception as exc:  # the embedded server failed to start: report it in one line
+        pytest.exit(f"oneroster-conformance: error: {type(exc).__name__}: {redaction.redact(str(exc))}", EXIT_USAGE)
+    try:
+        preflight(resolved.target)
+    except (TargetUnreachable, AuthenticationFailed) as exc:
+        resolved.stop()
+        pytest.exit(f"oneroster-conformance: {exc}", returncode=EXIT_UNREACHABLE)
+    config.stash[_RESOLVED] = resolved
+    config.stash[_RUN] = f"oc{secrets.token_hex(3)}"  # a per-run prefix for every record written
+
+
+_RUN = pytest.StashKey[str]()
+
+
+def pytest_configure_node(node: Any) -> None:  # pytest-xdist: hand the resolved target to a worker
+    target = node.config.stash[_RESOLVED].target
+    node.workerinput["oneroster"] = {k: getattr(target, k) for k in _TARGET_KEYS}
+    node.workerinput["oneroster_run"] = node.config.stash[_RUN]
+
+
+def _run_prefix(config: pytest.Config) -> str:
+    if _is_worker(config):
+        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+        return f"{config.workerinput['oneroster_run']}-{worker}-"  # type: ignore[attr-defined]
+    return f"{config.stash[_RUN]}-m-"
+
+
+@pytest.fixture(scope="session")
+def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
+    config = request.config
+    target = config.stash[_RESOLVED].target
+    options = Options(max_examples=int(config.getoption("max_examples")), seed=int(config.getoption("seed")),
+                      read_only=target.read_only)
+    client = SuiteClient(target)
+    try:
+        world = World(target.fixtures(), _run_prefix(config))
+    except ConfigError as exc:
+        pytest.exit(str(exc), returncode=EXIT_USAGE)
+    session = SuiteSession(target, client, world, options)
+    yield session
+    session.cleanup()
+    client.close()
+    config.stash[_CLEANUP] = session.cleanup_errors
+
+
+_CLEANUP = pytest.StashKey[list[str]]()
+
+
+def _reports(config: pytest.Config) -> Path:
+    return Path(str(config.getoption("reports")))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    report.user_properties.append(("oc_requests", LEDGER.requests))
+
+
+_progress: dict[str, Any] = {"tests": 0, "failed": 0, "requests": {}, "last": 0.0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Progress on stderr (controller only): area, tests, requests, failures so far."""
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    _progress["tests"] += 1
+    _progress["failed"] += report.outcome == "failed"
+    worker = getattr(report, "node", None)
+    key = getattr(worker, "gateway", None) and worker.gateway.id or "main"
+    for name, value in report.user_properties:
+        if name == "oc_requests":
+            _progress["requests"][key] = value
+    now = time.monotonic()
+    if now - _progress["last"] >= 2.0 or report.outcome == "failed":
+        _progress["last"] = now
+        area = report.nodeid.split("::")[-1].split("[")[0]
+        sys.stderr.write(f"[{area}] {_progress['tests']} tests, {sum(_progress['requests'].values())} requests, "
+                         f"{_progress['failed']} failed\n")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if _RESOLVED not in config.stash:  # exited during configure
+        return
+    reports = _reports(config)
+    ledger_dir = reports / ".ledger"
+    name = config.workerinput["workerid"] if _is_worker(config) else "controller"  # type: ignore[attr-defined]
+    LEDGER.dump(ledger_dir / f"{name}.json")
+    if _is_worker(config):
+        return
+    files = sorted(ledger_dir.glob("*.json"))
+    merged = Ledger.merged(files)
+    for path in files:
+        path.unlink()
+    errors = tuple(merged.errors)
+    info = summary_module.RunInfo(
+        profile=config.stash[_RESOLVED].target.profile,
+        target=config.stash[_RESOLVED].target.base_url,
+        seed=int(config.getoption("seed")),
+        started_at=datetime.fromtimestamp(config.stash[_STARTED], UTC).isoformat(timespec="seconds"),
+        duration_s=time.time() - config.stash[_STARTED],
+        errors=errors,
+        cleanup=tuple(config.stash.get(_CLEANUP, [])),
+    )
+    result = summary_module.build(merged, info)
+    summary_module.write(result, reports)
+    config.stash[_SUMMARY] = result
+    config.stash[_RESOLVED].stop()
+
+
+_SUMMARY = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
+    """A test that broke for a reason other than a conformance failure is a suite error."""
+    from conformance.checks import ConformanceFailure
+
+    exc = call.excinfo.value if call.excinfo else None
+    if exc is not None and not isinstance(exc, ConformanceFailure | pytest.skip.Exception):
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        LEDGER.error(f"{node.nodeid}: {type(exc).__name__}: {first}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    result = config.stash.get(_SUMMARY, None)
+    if result is not None:
+        terminalreporter.write_line(summary_module.terminal(result))
+        terminalreporter.write_line(f"reports: {_reports(config).resolve()}")
+

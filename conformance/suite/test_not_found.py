@@ -1,0 +1,54 @@
+"""404 behaviour: records that were never created, parents that do not exist, and results posted to
+an unknown line item — which must store nothing (seed 001)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.contract.operations import BY_ID, ENTITIES, OPERATIONS, Entity, Operation
+from conformance.suite.judge import expect, judge
+from conformance.suite.session import SuiteSession, collection_path, item_path
+from conformance.suite.world import baseline
+
+
+@pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.singular)
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_unknown_record(entity: Entity, method: str, suite: SuiteSession) -> None:
+    if method == "DELETE" and suite.options.read_only:
+        pytest.skip("read-only run: writes are not sent")
+    missing = suite.world.fresh_id(entity.singular) + "-never-created"
+    exchange = suite.send(method, item_path(entity.singular, missing))
+    op = ("get" if method == "GET" else "delete") + entity.singular[0].upper() + entity.singular[1:]
+    judge(exchange, op, expect_not_found=True)
+
+
+def _scoped() -> list[Operation]:
+    return [op for op in OPERATIONS if op.scope and op.method == "GET"]
+
+
+@pytest.mark.parametrize("op", _scoped(), ids=lambda op: op.id)
+def test_unknown_parent(op: Operation, suite: SuiteSession) -> None:
+    """Each scoped list names its missing parent with the documented message."""
+    values = {name: suite.world.fresh_id(kind) + "-never-created" for name, kind in zip(op.path_params, op.scope, strict=True)}
+    exchange = suite.get(op.path.format(**values))
+    judge(exchange, op.id, expect_not_found=True)
+
+
+def test_results_for_unknown_line_item_store_nothing(suite: SuiteSession) -> None:
+    if suite.options.read_only:
+        pytest.skip("read-only run: writes are not sent")
+    suite.ensure_anchors()
+    world = suite.world
+    missing = world.fresh_id("lineItem") + "-never-created"
+    supplied = world.fresh_id("result")
+    result = baseline("result", world, supplied) | {"lineItem": {"sourcedId": missing}}
+    post = suite.send("POST", f"{item_path('lineItem', missing)}/results", json_body={"results": [result]})
+    judge(post, BY_ID["createResultForLineItem"].id, expect_not_found=True)
+    got = suite.get(item_path("result", supplied))
+    listed = suite.get(collection_path("result"), params={"filter": f"sourcedId='{supplied}'"})
+    body = listed.try_json()
+    count = len(body.get("results", [])) if isinstance(body, dict) and isinstance(body.get("results"), list) else None
+    expect("GB-RESULT-POST-UNKNOWN-LINEITEM", got.status == 404 and count == 0, listed,
+           title="Results posted to an unknown line item were stored",
+           expected=f"GET /results/{supplied} → 404 and no listed record", actual=f"GET → {got.status}; listed {count}",
+           steps=(post, got, listed))

@@ -1,0 +1,149 @@
+"""The records a positive request may reference, and how to make generated payloads use them.
+
+A positive case must be acceptable to every conformant server: its references name records that
+exist (fixtures, or records this run created), the path id and the body id agree, and it carries
+only documented members. ``World`` knows those records; ``adapt`` rewrites a generated body to use
+them without touching anything else schemathesis chose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.fixtures import ClassFixture, Fixtures, Lesson
+
+ORIGIN_DATE = "2024-09-02T08:00:00Z"
+# Members naming records of services the suite cannot see (resources, courses): dropped from what it sends.
+UNSATISFIABLE = ("component", "componentResource", "course")
+
+
+def pick(seq: Any, key: object) -> Any:
+    """A deterministic choice driven by generated data, so a seed reproduces a run."""
+    items = list(seq)
+    return items[zlib.crc32(repr(key).encode()) % len(items)]
+
+
+@dataclass
+class World:
+    fixtures: Fixtures
+    prefix: str
+    # Records this process created, by entity: sourcedId → the class they belong to (when any).
+    created: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    anchors: dict[str, str] = field(default_factory=dict)  # entity → a record kept for references
+    _counter: itertools.count[int] = field(default_factory=itertools.count)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fresh_id(self, entity: str) -> str:
+        with self._lock:
+            return f"{self.prefix}{entity}-{next(self._counter)}"
+
+    def remember(self, entity: str, sourced_id: str, class_id: str | None = None) -> None:
+        with self._lock:
+            self.created.setdefault(entity, {})[sourced_id] = class_id
+
+    def forget(self, entity: str, sourced_id: str) -> None:
+        with self._lock:
+            self.created.get(entity, {}).pop(sourced_id, None)
+
+    def existing(self, entity: str) -> list[str]:
+        with self._lock:
+            anchor = self.anchors.get(entity)
+            return [i for i in self.created.get(entity, {}) if i != anchor]
+
+    # Fixture lookups -------------------------------------------------------------------------
+    @property
+    def klass(self) -> ClassFixture:
+        return self.fixtures.classes[0]
+
+    def class_of(self, key: object) -> ClassFixture:
+        return pick(self.fixtures.classes, key)
+
+    def student_in(self, klass: ClassFixture, key: object) -> str:
+        return str(pick(klass.students or self.fixtures.students, key))
+
+    def category(self, key: object) -> str | None:
+        return pick([c for c, _ in self.fixtures.categories], key) if self.fixtures.categories else None
+
+    def session(self) -> str | None:
+        return self.fixtures.academicSessions[0] if self.fixtures.academicSessions else None
+
+    def external_lesson(self, key: object) -> Lesson | None:
+        lessons = self.fixtures.external_lessons
+        return pick(lessons, key) if lessons else None
+
+
+def ref(sourced_id: str) -> dict[str, str]:
+    return {"sourcedId": sourced_id}
+
+
+def baseline(entity: str, world: World, sourced_id: str, key: object = 0) -> dict[str, Any]:
+    """A minimal record valid under the strict reading, referencing existing records."""
+    klass = world.class_of(key)
+    student = world.student_in(klass, key)
+    records: dict[str, Callable[[], dict[str, Any]]] = {
+        "lineItem": lambda: {
+            "title": f"Line item {sourced_id}", "assignDate": ORIGIN_DATE, "dueDate": "2024-09-09T08:00:00Z",
+            "class": ref(klass.sourcedId), "school": ref(klass.school),
+            "category": ref(world.category(key) or world.anchors["category"]),
+        },
+        "result": lambda: {
+            "lineItem": ref(world.anchors["lineItem"]), "student": ref(world.student_in(world.klass, key)),
+            "scoreStatus": "fully graded", "scoreDate": ORIGIN_DATE, "score": 87.5,
+        },
+        "assessmentLineItem": lambda: {"title": f"Assessment {sourced_id}"},
+        "assessmentResult": lambda: {
+            "assessmentLineItem": ref(world.anchors["assessmentLineItem"]), "student": ref(student),
+            "scoreStatus": "fully graded", "scoreDate": ORIGIN_DATE, "score": 0.75,
+        },
+        "category": lambda: {"title": f"Category {sourced_id}", "weight": 0.25},
+        "scoreScale": lambda: {
+            "title": f"Scale {sourced_id}", "type": "letter", "class": ref(klass.sourcedId),
+            "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
+        },
+    }
+    return {"sourcedId": sourced_id, "status": "active", **records[entity]()}
+
+
+def adapt_record(entity: str, record: Any, world: World, *, sourced_id: str | None, key: object,
+                 klass: ClassFixture | None = None, line_item: str | None = None, school: str | None = None) -> Any:
+    """Rewrite a generated record so that its references exist and its ids agree; keep the rest."""
+    if not isinstance(record, dict):
+        return record
+    out = {k: v for k, v in record.items() if k not in UNSATISFIABLE}
+    if sourced_id is not None:
+        out["sourcedId"] = sourced_id
+    if "status" in out:
+        out["status"] = "active"  # a stimulus choice: what an upsert after tobedeleted means is not documented
+    if school is not None and klass is None:
+        klass = next((c for c in world.fixtures.classes if c.school == school), world.klass)
+    klass = klass or world.class_of(key)
+    student = world.student_in(klass, key)
+    rewrites: dict[str, Any] = {
+        "class": ref(klass.sourcedId),
+        "school": ref(school or klass.school),
+        "student": ref(student),
+        "lineItem": ref(line_item or world.anchors.get("lineItem", "")),
+        "assessmentLineItem": ref(world.anchors.get("assessmentLineItem", "")),
+        "category": ref(world.category(key) or world.anchors.get("category", "")),
+        "scoreScale": ref(world.anchors.get("scoreScale", "")),
+        "gradingPeriod": ref(world.session() or ""),
+        "academicSession": ref(world.session() or ""),
+        "parentAssessmentLineItem": None,
+    }
+    if entity == "result" and line_item is None:
+        # A result's student must be in its line item's class: use the anchor line item's class.
+        out_student = world.student_in(world.klass, key)
+        rewrites["student"] = ref(out_student)
+        rewrites["class"] = ref(world.klass.sourcedId)
+    for member, value in rewrites.items():
+        if member in out and (out[member] is not None or member == "parentAssessmentLineItem"):
+            if isinstance(value, dict) and not value["sourcedId"]:
+                out.pop(member)  # nothing to point at on this target
+            else:
+                out[member] = value
+    return out
