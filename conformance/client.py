@@ -9,6 +9,7 @@ curl reproductions are built, with secrets redacted.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import shlex
@@ -265,7 +266,9 @@ class SuiteClient:
             # Already decoded: drop Content-Encoding so the copy is not decoded twice.
             kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
             exchange.headers = httpx.Headers(response.headers)
-            exchange.response = httpx.Response(response.status_code, headers=kept, content=exchange.body, request=request)
+            copy = httpx.Response(response.status_code, headers=kept, content=exchange.body, request=request)
+            copy.elapsed = datetime.timedelta(seconds=exchange.elapsed)
+            exchange.response = copy
         return exchange
 
     def close(self) -> None:

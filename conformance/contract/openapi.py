@@ -128,13 +128,20 @@ def _closed_node(node: Any, pending: list[str]) -> Any:
     return node
 
 
-def _parameters(op: Operation) -> list[dict[str, Any]]:
+# What the suite sends stays within what every server accepts: TimeBack bounds limit (1-3000) but
+# not offset, and a server may reasonably refuse an offset past any collection it could hold.
+_STRICT_QUERY: dict[str, dict[str, Any]] = {"offset": {"maximum": 100000}}
+
+
+def _parameters(op: Operation, reading: Reading) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}} for name in op.path_params
     ]
     for name in op.query:
-        params.append({"name": name, "in": "query", "required": name in op.required_query,
-                       "schema": copy.deepcopy(_QUERY_SCHEMAS[name])})
+        schema = copy.deepcopy(_QUERY_SCHEMAS[name])
+        if reading == "strict":
+            schema.update(_STRICT_QUERY.get(name, {}))
+        params.append({"name": name, "in": "query", "required": name in op.required_query, "schema": schema})
     return params
 
 
@@ -154,7 +161,7 @@ def _operation(op: Operation, reading: Reading) -> dict[str, Any]:
         "operationId": op.id,
         "summary": op.summary,
         "tags": [op.service, op.resource],
-        "parameters": _parameters(op),
+        "parameters": _parameters(op, reading),
         "responses": responses,
         "x-source": op.source,
     }

@@ -41,7 +41,7 @@ def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, repor
     if target.client_id:
         args.append(f"--client-id={target.client_id}")
     if target.fixtures_path:
-        args.append(f"--fixtures={target.fixtures_path}")
+        args.append(f"--fixtures-file={target.fixtures_path}")
     if values.get("only"):
         args.append(f"--only={values['only']}")
     if target.read_only:

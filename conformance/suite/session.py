@@ -4,6 +4,7 @@ the schemathesis schemas, and the cleanup of everything the run wrote."""
 from __future__ import annotations
 
 import functools
+from urllib.parse import unquote, urlsplit
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,14 +57,22 @@ class SuiteSession:
         LEDGER.requests = self.client.requests
         if method in ("PUT", "POST") and exchange.status in (200, 201):
             self._note_write(path, exchange)
+        elif method == "DELETE" and exchange.status in (200, 204):
+            parts = self._parts(path)
+            if len(parts) == 2 and parts[0] in _PLURALS:
+                self.world.forget(_PLURALS[parts[0]], unquote(parts[1]))
         return exchange
+
+    def _parts(self, path: str) -> list[str]:
+        return urlsplit(path).path.removeprefix(urlsplit(self.target.base_url).path).removeprefix(GRADEBOOK) \
+            .strip("/").split("/")
 
     def _note_write(self, path: str, exchange: Exchange) -> None:
         """Remember every record the run created so that cleanup can delete it."""
         body = exchange.try_json()
         if not isinstance(body, dict):
             return
-        parts = path.removeprefix(self.target.base_url).removeprefix(GRADEBOOK).strip("/").split("/")
+        parts = self._parts(path)
         pairs = body.get("sourcedIdPairs")
         if isinstance(pairs, dict | list):
             entity = _entity_of_collection(parts)
@@ -73,7 +82,7 @@ class SuiteSession:
                     self.world.remember(entity, allocated)
             return
         if len(parts) == 2 and parts[0] in _PLURALS:
-            self.world.remember(_PLURALS[parts[0]], parts[1])
+            self.world.remember(_PLURALS[parts[0]], unquote(parts[1]))
 
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.send("GET", path, **kwargs)
@@ -92,7 +101,7 @@ class SuiteSession:
                 self.world.remember(entity, sourced_id)
         self._anchors_ready = True
 
-    def create(self, entity: str, key: object = 0) -> tuple[str, Exchange]:
+    def create(self, entity: str, key: object = None) -> tuple[str, Exchange]:
         """PUT a fresh strict record and return its id and the exchange."""
         self.ensure_anchors()
         sourced_id = self.world.fresh_id(entity)

@@ -30,6 +30,7 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("--read-timeout", "30", "read timeout, seconds"),
 )
 FLAGS = ("--read-only",)
+PYTEST_RENAMES = {"--fixtures": "--fixtures-file"}
 
 
 def env_name(flag: str) -> str:

@@ -13,6 +13,7 @@ import zlib
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from conformance.checks import raise_for, verify
@@ -50,4 +51,7 @@ def test_operation(op: Operation, mode: str, suite: SuiteSession) -> None:
         exchange = send_case(suite, case)
         raise_for(verify(ctx, exchange, CHECKS))
 
-    run()
+    try:
+        run()
+    except Unsatisfiable:
+        pytest.skip(f"no {mode} case can be generated for {op.id}: its parameters admit every value")

@@ -81,9 +81,13 @@ def ref(sourced_id: str) -> dict[str, str]:
     return {"sourcedId": sourced_id}
 
 
-def baseline(entity: str, world: World, sourced_id: str, key: object = 0) -> dict[str, Any]:
-    """A minimal record valid under the strict reading, referencing existing records."""
-    klass = world.class_of(key)
+def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> dict[str, Any]:
+    """A minimal record valid under the strict reading, referencing existing records.
+
+    ``key`` varies the fixtures referenced; without one, the record belongs to the first class, like
+    the anchors, so that results, line items and scoped routes agree.
+    """
+    klass = world.klass if key is None else world.class_of(key)
     student = world.student_in(klass, key)
     records: dict[str, Callable[[], dict[str, Any]]] = {
         "lineItem": lambda: {

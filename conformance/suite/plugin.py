@@ -1,9 +1,11 @@
-"""pytest wiring for the conformance suite: options, the target, the session, the verdict.
+"""pytest plugin of the conformance suite: options, the target, the session, the verdict.
 
-Works the same under ``oneroster-conformance run`` and ``pytest --pyargs conformance.suite``, with
-or without pytest-xdist: the controller resolves the target (starting the embedded reference server
-when none is given) and passes it to the workers; every process keeps a ledger of requirement
-outcomes; the controller merges them into summary.json and summary.md.
+Registered through the ``pytest11`` entry point so that ``pytest --pyargs conformance.suite`` knows
+the suite's options; it stays inert unless the suite itself is being run. Works the same under
+``oneroster-conformance run``, with or without pytest-xdist: the controller resolves the target
+(starting the embedded reference server when none is given) and passes it to the workers; every
+process keeps a ledger of requirement outcomes; the controller merges them into summary.json and
+summary.md.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreacha
 from conformance.ledger import LEDGER, Ledger
 from conformance.reporting import summary as summary_module
 from conformance.suite.session import Options, SuiteSession
-from conformance.suite.targeting import FLAGS, OPTIONS, Resolved, env_default, preflight, resolve
+from conformance.suite.targeting import FLAGS, OPTIONS, PYTEST_RENAMES, Resolved, env_default, preflight, resolve
 from conformance.suite.world import World
 from conformance.target import ConfigError, Target
 
 EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
 _RESOLVED = pytest.StashKey[Resolved]()
+_ACTIVE = pytest.StashKey[bool]()
 _STARTED = pytest.StashKey[float]()
 _TARGET_KEYS = ("base_url", "token_url", "client_id", "client_secret", "token", "profile", "fixtures_path",
                 "connect_timeout", "read_timeout", "read_only", "embedded")
@@ -37,15 +40,35 @@ _TARGET_KEYS = ("base_url", "token_url", "client_id", "client_secret", "token", 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("oneroster-conformance")
     for flag, default, help_text in OPTIONS:
-        group.addoption(flag, default=env_default(flag, default), help=help_text)
+        # pytest owns --fixtures (it lists fixtures): the suite's is --fixtures-file under pytest.
+        name = PYTEST_RENAMES.get(flag, flag)
+        group.addoption(name, dest=flag.lstrip("-").replace("-", "_"), default=env_default(flag, default),
+                        help=help_text)
     for flag in FLAGS:
         raw = env_default(flag, "") or ""
         group.addoption(flag, action="store_true", default=raw.lower() in {"1", "true", "yes"},
                         help="send GETs only (production smoke checks)")
 
 
+SUITE_DIR = Path(__file__).resolve().parent
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def _active(config: pytest.Config) -> bool:
+    """Whether this pytest session runs the conformance suite (and not, say, the project's own tests)."""
+    if _is_worker(config):
+        return "oneroster" in config.workerinput  # type: ignore[attr-defined]
+    for arg in config.args:
+        base = str(arg).split("::", 1)[0]
+        if base == "conformance.suite" or base.startswith("conformance.suite."):
+            return True
+        path = Path(base).resolve()
+        if path == SUITE_DIR or SUITE_DIR in path.parents:
+            return True
+    return False
 
 
 def _values(config: pytest.Config) -> dict[str, Any]:
@@ -54,7 +77,9 @@ def _values(config: pytest.Config) -> dict[str, Any]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "requirements(*ids): the requirement IDs a test checks")
+    if not _active(config):
+        return
+    config.stash[_ACTIVE] = True
     config.stash[_STARTED] = time.time()
     if _is_worker(config):
         data = dict(config.workerinput["oneroster"])  # type: ignore[attr-defined]
@@ -81,6 +106,8 @@ _RUN = pytest.StashKey[str]()
 
 
 def pytest_configure_node(node: Any) -> None:  # pytest-xdist: hand the resolved target to a worker
+    if _RESOLVED not in node.config.stash:
+        return
     target = node.config.stash[_RESOLVED].target
     node.workerinput["oneroster"] = {k: getattr(target, k) for k in _TARGET_KEYS}
     node.workerinput["oneroster_run"] = node.config.stash[_RUN]
@@ -121,8 +148,8 @@ def _reports(config: pytest.Config) -> Path:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
-    report = outcome.get_result()
-    report.user_properties.append(("oc_requests", LEDGER.requests))
+    if _ACTIVE in item.config.stash:
+        outcome.get_result().user_properties.append(("oc_requests", LEDGER.requests))
 
 
 _progress: dict[str, Any] = {"tests": 0, "failed": 0, "requests": {}, "last": 0.0}
@@ -130,6 +157,8 @@ _progress: dict[str, Any] = {"tests": 0, "failed": 0, "requests": {}, "last": 0.
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Progress on stderr (controller only): area, tests, requests, failures so far."""
+    if not any(name == "oc_requests" for name, _ in report.user_properties):
+        return
     if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
         return
     _progress["tests"] += 1
@@ -184,6 +213,8 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     """A test that broke for a reason other than a conformance failure is a suite error."""
     from conformance.checks import ConformanceFailure
 
+    if _ACTIVE not in node.config.stash:
+        return
     exc = call.excinfo.value if call.excinfo else None
     if exc is not None and not isinstance(exc, ConformanceFailure | pytest.skip.Exception):
         first = str(exc).splitlines()[0][:200] if str(exc) else ""

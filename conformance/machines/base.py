@@ -1,0 +1,73 @@
+"""What every machine shares: the session, the step log, judging, and cleanup between runs."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from hypothesis.stateful import RuleBasedStateMachine
+
+from conformance.checks import Failure, Finding, raise_for, record
+from conformance.client import Exchange
+from conformance.suite.session import SuiteSession, item_path
+
+# Steps printed with a failure: the shrunk run is short, but a long one must not flood the report.
+MAX_STEPS_SHOWN = 40
+
+
+class ConformanceMachine(RuleBasedStateMachine):
+    """Bind a session with ``Machine.bind(session)`` before running the machine."""
+
+    session: ClassVar[SuiteSession]
+
+    @classmethod
+    def bind(cls, session: SuiteSession) -> type[ConformanceMachine]:
+        cls.session = session
+        return cls
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[Exchange] = []
+        self.written: list[tuple[str, str]] = []  # (entity, sourcedId) this run created
+
+    # Traffic ---------------------------------------------------------------------------------
+    def send(self, method: str, path: str, **kwargs: Any) -> Exchange:
+        exchange = self.session.send(method, path, **kwargs)
+        self.steps.append(exchange)
+        return exchange
+
+    def put(self, entity: str, sourced_id: str, record: dict[str, Any]) -> Exchange:
+        exchange = self.send("PUT", item_path(entity, sourced_id), json_body={entity: record})
+        if (entity, sourced_id) not in self.written:
+            self.written.append((entity, sourced_id))
+        return exchange
+
+    # Judging ---------------------------------------------------------------------------------
+    def check(self, requirement: str, ok: bool, exchange: Exchange | None, *, title: str, expected: str,
+              actual: str) -> None:
+        """Record a verdict; on a broken MUST, fail the run with the steps that led here."""
+        finding = Finding.ok(requirement) if ok else Finding.fail(requirement, title, expected, actual)
+        failure: Failure | None = record(finding, exchange, steps=self.steps[-MAX_STEPS_SHOWN:])
+        raise_for([failure] if failure else [])
+
+    def note(self, requirement: str, text: str) -> None:
+        record(Finding.note(requirement, text), None)
+
+    # Between runs ----------------------------------------------------------------------------
+    def teardown(self) -> None:
+        """Delete what this run wrote, so runs do not see each other's records."""
+        for entity, sourced_id in reversed(self.written):
+            exchange = self.session.client.send("DELETE", item_path(entity, sourced_id))
+            if exchange.status in (200, 204, 404):
+                self.session.world.forget(entity, sourced_id)
+
+
+def record_of(exchange: Exchange, entity: str) -> dict[str, Any] | None:
+    body = exchange.try_json()
+    value = body.get(entity) if isinstance(body, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def records_of(exchange: Exchange, plural: str) -> list[dict[str, Any]] | None:
+    body = exchange.try_json()
+    value = body.get(plural) if isinstance(body, dict) else None
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else None

@@ -1,0 +1,76 @@
+"""Hypothesis strategies for strict-reading records, derived from the schemas.
+
+The required members come from a ``baseline`` record that references existing records; every
+optional member the schema's ``record`` lists is drawn (or left out) from a strategy chosen by the
+shared definition it refers to. Values stay where every conformant server agrees on them: finite
+numbers a double holds exactly enough to compare, printable text, dates in the past century.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.contract import schemas
+from conformance.suite.world import UNSATISFIABLE, World, baseline
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=24)
+_SCORE = st.one_of(st.integers(-1000, 1000), st.decimals(-1000, 1000, places=3, allow_nan=False,
+                                                          allow_infinity=False).map(float))
+_DATE_TIME = st.datetimes(min_value=__import__("datetime").datetime(1990, 1, 1),
+                          max_value=__import__("datetime").datetime(2035, 12, 31)).map(
+    lambda d: d.replace(microsecond=0).isoformat() + "Z")
+_METADATA = st.dictionaries(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
+                            st.one_of(_TEXT, st.integers(-10**6, 10**6), st.booleans(), st.none(),
+                                      st.lists(st.integers(0, 9), max_size=3)), max_size=4)
+_LO_RESULTS = st.lists(st.fixed_dictionaries(
+    {"source": _TEXT, "learningObjectiveResults": st.lists(st.fixed_dictionaries(
+        {"learningObjectiveId": _TEXT.filter(bool)},
+        optional={"score": _SCORE, "textScore": _TEXT}), max_size=3)}), max_size=2)
+_LO_IDS = st.lists(st.fixed_dictionaries({"source": _TEXT, "learningObjectiveIds": st.lists(_TEXT, max_size=3)}),
+                   max_size=2)
+
+# Strategy by the common definition a property refers to.
+BY_DEFINITION: dict[str, st.SearchStrategy[Any]] = {
+    "NullableNumber": st.one_of(st.none(), _SCORE),
+    "NullableString": st.one_of(st.none(), _TEXT),
+    "Flag": _TEXT,
+    "NullableFlag": st.one_of(st.none(), _TEXT),
+    "Metadata": _METADATA,
+    "LearningObjectiveResultSet": st.one_of(st.none(), _LO_RESULTS),
+    "LearningObjectiveIdSet": st.one_of(st.none(), _LO_IDS),
+    "DateTime": _DATE_TIME,
+    "ScoreStatus": st.sampled_from(["exempt", "fully graded", "not submitted", "partially graded", "submitted"]),
+}
+# Members the machines leave as the baseline has them: ids, references, server-set fields.
+FIXED = frozenset({"sourcedId", "status", "dateLastModified", "lineItem", "student", "class", "school", "category",
+                   "assessmentLineItem", "scoreScale", "gradingPeriod", "academicSession", "parentAssessmentLineItem",
+                   *UNSATISFIABLE})
+
+
+def optional_members(entity: str) -> dict[str, st.SearchStrategy[Any]]:
+    """Strategies for the record's members outside FIXED, from the schema's property refs."""
+    properties = schemas.documents()[entity]["$defs"]["record"]["properties"]
+    found: dict[str, st.SearchStrategy[Any]] = {}
+    for name, spec in properties.items():
+        if name in FIXED:
+            continue
+        ref = spec.get("$ref", "")
+        definition = ref.rsplit("/", 1)[-1] if ref else ""
+        if definition in BY_DEFINITION:
+            found[name] = BY_DEFINITION[definition]
+        elif spec.get("type") == "string":
+            found[name] = _TEXT
+    return found
+
+
+def records(entity: str, world: World, sourced_id: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Strict records for ``entity`` whose references exist on the target."""
+    base = baseline(entity, world, sourced_id)
+    required = set(schemas.documents()[entity]["$defs"]["request.strict"].get("required", []))
+    members = optional_members(entity)
+    fixed = {k: st.just(v) for k, v in base.items() if k not in members or k in required}
+    drawn_required = {k: s for k, s in members.items() if k in required}
+    optional = {k: s for k, s in members.items() if k not in required}
+    return st.fixed_dictionaries({**fixed, **drawn_required}, optional=optional)

@@ -1,0 +1,112 @@
+"""Upsert and round-trip (issue 5, point 1): PUT creates, PUT again changes nothing, PUT changed
+updates; after each, GET returns every member sent plus the server-set ones; dateLastModified never
+goes backwards; a collection never lists a sourcedId twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, consumes, initialize, invariant, precondition, rule
+
+from conformance.contract.operations import ENTITY
+from conformance.machines.base import ConformanceMachine, record_of, records_of
+from conformance.machines.model import differences, instant
+from conformance.machines.payloads import records
+from conformance.suite.session import collection_path, item_path
+
+ENTITIES = ("result", "lineItem", "assessmentResult", "assessmentLineItem", "category", "scoreScale")
+
+
+class UpsertMachine(ConformanceMachine):
+    ids = Bundle("ids")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[str, tuple[str, dict[str, Any]]] = {}  # sourcedId → (entity, record sent last)
+        self.modified: dict[str, str] = {}  # sourcedId → last dateLastModified seen
+
+    def _put_and_compare(self, entity: str, sourced_id: str, record: dict[str, Any], requirement: str) -> None:
+        put = self.put(entity, sourced_id, record)
+        upper = entity.upper()
+        self.check(f"GB-{upper}-PUT-UPSERT", put.status in (200, 201), put, title="PUT was not accepted",
+                   expected="201 (or 200 on update)", actual=f"status {put.status}")
+        self.model[sourced_id] = (entity, record)
+        got = self.send("GET", item_path(entity, sourced_id))
+        stored = record_of(got, entity)
+        self.check(f"GB-{upper}-GET", got.status == 200 and stored is not None, got,
+                   title="A record just PUT cannot be read", expected=f"200 with a {entity!r} envelope",
+                   actual=f"status {got.status}")
+        assert stored is not None
+        missing = differences(record, stored)
+        self.check(requirement, not missing, got, title="GET does not return what was PUT",
+                   expected="every member sent, unchanged", actual="; ".join(missing[:5]))
+        self._check_modified(sourced_id, stored, got)
+
+    def _check_modified(self, sourced_id: str, stored: dict[str, Any], exchange: Any) -> None:
+        value = stored.get("dateLastModified")
+        moment = instant(value) if isinstance(value, str) else None
+        before = self.modified.get(sourced_id)
+        ok = moment is not None and (before is None or moment >= (instant(before) or moment))
+        self.check("GB-DATE-LAST-MODIFIED", ok, exchange, title="dateLastModified is missing or went backwards",
+                   expected=f"an RFC 3339 date-time not before {before!r}", actual=repr(value))
+        if isinstance(value, str):
+            self.modified[sourced_id] = value
+
+    @initialize(target=ids, entity=st.sampled_from(ENTITIES), data=st.data())
+    def first_record(self, entity: str, data: st.DataObject) -> str:
+        """Every run starts with the documented cycle — create, repeat, change — then goes its own way."""
+        sourced_id = self.put_new(entity, data)
+        self.put_same_again(sourced_id)
+        self.put_changed(sourced_id, data)
+        return sourced_id
+
+    @rule(target=ids, entity=st.sampled_from(ENTITIES), data=st.data())
+    def put_new(self, entity: str, data: st.DataObject) -> str:
+        self.session.ensure_anchors()
+        sourced_id = self.session.world.fresh_id(entity)
+        record = data.draw(records(entity, self.session.world, sourced_id), label="record")
+        self._put_and_compare(entity, sourced_id, record, "GB-UPSERT-ROUNDTRIP")
+        return sourced_id
+
+    @rule(sourced_id=ids)
+    def put_same_again(self, sourced_id: str) -> None:
+        entity, record = self.model[sourced_id]
+        before = record_of(self.send("GET", item_path(entity, sourced_id)), entity) or {}
+        self._put_and_compare(entity, sourced_id, record, "GB-UPSERT-ROUNDTRIP")
+        after = record_of(self.steps[-1], entity) or {}
+        changed = sorted(k for k in set(before) | set(after)
+                         if k != "dateLastModified" and before.get(k) != after.get(k))
+        self.check("GB-UPSERT-IDEMPOTENT", not changed, self.steps[-1], title="An identical PUT changed the record",
+                   expected="nothing changed but dateLastModified", actual=f"changed: {', '.join(changed)}")
+
+    @rule(sourced_id=ids, data=st.data())
+    def put_changed(self, sourced_id: str, data: st.DataObject) -> None:
+        entity, _ = self.model[sourced_id]
+        record = data.draw(records(entity, self.session.world, sourced_id), label="changed record")
+        self._put_and_compare(entity, sourced_id, record, "GB-UPSERT-UPDATES")
+
+    @rule(sourced_id=consumes(ids))
+    def delete(self, sourced_id: str) -> None:
+        entity, _ = self.model.pop(sourced_id)
+        deleted = self.send("DELETE", item_path(entity, sourced_id))
+        self.check(f"GB-{entity.upper()}-DELETE", deleted.status == 204, deleted, title="DELETE was not answered 204",
+                   expected="204", actual=f"status {deleted.status}")
+        got = self.send("GET", item_path(entity, sourced_id))
+        stored = record_of(got, entity)
+        ok = got.status == 404 or (got.status == 200 and stored is not None and stored.get("status") == "tobedeleted")
+        self.check("GB-READ-AFTER-DELETE", ok, got, title="A deleted record still reads as active",
+                   expected="404, or 200 with status 'tobedeleted'",
+                   actual=f"{got.status} status={stored.get('status') if stored else None!r}")
+
+    @precondition(lambda self: bool(self.model))
+    @invariant()
+    def listed_once(self) -> None:
+        """However often a sourcedId was PUT, its collection lists it exactly once."""
+        for sourced_id, (entity, _) in list(self.model.items())[-2:]:  # the newest: enough to catch, cheap
+            plural = ENTITY[entity].plural
+            listed = self.send("GET", collection_path(entity), params={"filter": f"sourcedId='{sourced_id}'"})
+            found = [r.get("sourcedId") for r in records_of(listed, plural) or []]
+            self.check("GB-UPSERT-NO-DUPLICATES", found.count(sourced_id) == 1, listed,
+                       title="The collection does not list an upserted record exactly once",
+                       expected=f"{sourced_id!r} listed once", actual=f"listed {found.count(sourced_id)} times")

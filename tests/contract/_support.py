@@ -1,0 +1,125 @@
+"""Helpers shared by the contract tests: where the sources live and how to read them."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance.contract import openapi
+from conformance.contract.schemas import Reading
+
+REPO = Path(__file__).parents[2]
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+REFERENCE = SHARED / "reference"
+HERE = Path(__file__).parent
+NEGATIVE = HERE / "negative"
+POSITIVE = HERE / "positive"
+CASE_SCHEMA = NEGATIVE / "case.schema.json"
+
+# In the seed pages a request body follows `--data '`; the response body follows the request's closing quote.
+DATA_MARKER = "--data '"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One top-level JSON object found in a seed page."""
+
+    value: dict[str, Any]
+    request: bool  # the `--data '` marker appears between the previous object and this one
+    offset: int
+
+    @property
+    def role(self) -> str:
+        return "request" if self.request else "response"
+
+
+def json_objects(text: str) -> list[Found]:
+    """Every balanced top-level ``{…}`` JSON object in ``text``, in order.
+
+    A ``{`` that does not open a JSON object (``{sourcedId}`` in a URL, prose) is skipped; objects
+    glued to other characters (seeds 000/001 end a body with ``'{``) are still found.
+    """
+    decoder = json.JSONDecoder()
+    found: list[Found] = []
+    position = previous_end = 0
+    while (start := text.find("{", position)) != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            position = start + 1
+            continue
+        found.append(Found(value, DATA_MARKER in text[previous_end:start], start))
+        position = previous_end = end
+    return found
+
+
+def escape(token: str) -> str:
+    """One JSON-pointer reference token."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str) -> str:
+    return "".join("/" + escape(token) for token in tokens)
+
+
+_DOCUMENT_URI = "urn:oneroster-conformance:openapi:{reading}"
+
+
+@functools.cache
+def stored_document(reading: Reading) -> dict[str, Any]:
+    return openapi.load(reading)
+
+
+@functools.cache
+def _document_registry(reading: Reading) -> Registry[Any]:
+    resource = Resource.from_contents(stored_document(reading), default_specification=DRAFT202012)
+    return Registry().with_resource(_DOCUMENT_URI.format(reading=reading), resource)
+
+
+def document_validator(reading: Reading, where: str) -> Draft202012Validator:
+    """A validator for the schema at JSON pointer ``where`` inside the stored OpenAPI document.
+
+    Its ``#/components/schemas/…`` references resolve inside that same document, so this checks a
+    payload exactly as a tool reading the assembled OpenAPI would (formats asserted).
+    """
+    ref = _DOCUMENT_URI.format(reading=reading) + "#" + where
+    return Draft202012Validator({"$ref": ref}, registry=_document_registry(reading), format_checker=FormatChecker())
+
+
+def resolve_pointer(document: Any, where: str) -> Any:
+    node = document
+    for token in where.split("/")[1:]:
+        key = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
+@functools.cache
+def case_format() -> dict[str, Any]:
+    """``negative/case.schema.json``: the format of a corpus case."""
+    return json.loads(CASE_SCHEMA.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def case_format_errors(case: Any, definition: str) -> list[str]:
+    """Why ``case`` does not follow ``case.schema.json#/$defs/<definition>`` (``negative`` or ``positive``)."""
+    uri = case_format()["$id"]
+    registry: Registry[Any] = Registry().with_resource(uri, Resource.from_contents(case_format()))
+    validator = Draft202012Validator({"$ref": f"{uri}#/$defs/{definition}"}, registry=registry)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}" for e in validator.iter_errors(case)]
+
+
+def load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The case files of a corpus folder as ``(stem, case)``, sorted; the case schema is not a case."""
+    return [
+        (path.stem, json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(folder.glob("*.json"))
+        if path.name != CASE_SCHEMA.name
+    ]
