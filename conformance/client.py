@@ -15,30 +15,22 @@ import json
 import shlex
 import threading
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
-# authlib prefers the httpx2 fork when it is installed and warns when it falls back to httpx, which
-# is the client this project is built on (see pyproject): the fallback is the intended path.
-# authlib.deprecate installs an "always" filter on import: import it first, then put ours in front.
-import authlib.deprecate  # noqa: E402
-
-warnings.filterwarnings("ignore", message="The httpx module is deprecated")
-from authlib.integrations.httpx_client import OAuth2Client, OAuthError  # noqa: E402
-
 from conformance import __version__, redaction
+from conformance._authlib import OAuth2Client, OAuthError
 from conformance.target import Target
 
 AuthMode = Literal["token", "none", "bogus"]
-BOGUS_TOKEN = "not-a-valid-token-0000"
+BOGUS_TOKEN = "not-a-valid-token-0000"  # noqa: S105 - deliberately invalid, sent to prove it is refused
 MAX_BODY = 8 * 1024 * 1024
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
-TOKEN_ENV = "ONEROSTER_TOKEN"
+TOKEN_ENV = "ONEROSTER_TOKEN"  # noqa: S105 - the name of a variable, not a token
 
 
 class TargetUnreachable(ConnectionError):
@@ -68,7 +60,7 @@ class Exchange:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "")
+        return str(self.headers.get("content-type", ""))
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ValueError when it is not JSON."""
@@ -116,7 +108,9 @@ class Exchange:
         if self.request_body:
             parts += ["--data-binary", redaction.redact(self.request_body.decode("utf-8", errors="replace"))]
         rendered = " ".join(shlex.quote(p) for p in parts)
-        return rendered.replace(shlex.quote(f"Authorization: Bearer ${TOKEN_ENV}"), f'"Authorization: Bearer ${TOKEN_ENV}"')
+        return rendered.replace(
+            shlex.quote(f"Authorization: Bearer ${TOKEN_ENV}"), f'"Authorization: Bearer ${TOKEN_ENV}"'
+        )
 
 
 class SuiteClient:
@@ -173,9 +167,13 @@ class SuiteClient:
         except httpx.TransportError as exc:
             raise TargetUnreachable(f"token URL {self.target.token_url} unreachable: {_describe(exc)}") from None
         except OAuthError as exc:
-            raise AuthenticationFailed(f"token URL {self.target.token_url} refused the client credentials ({exc.error})") from None
+            raise AuthenticationFailed(
+                f"token URL {self.target.token_url} refused the client credentials ({exc.error})"
+            ) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise AuthenticationFailed(f"token URL {self.target.token_url} answered something that is not a token ({type(exc).__name__})") from None
+            raise AuthenticationFailed(
+                f"token URL {self.target.token_url} answered something that is not a token ({type(exc).__name__})"
+            ) from None
         access = token.get("access_token") if isinstance(token, Mapping) else None
         if not isinstance(access, str) or not access:
             raise AuthenticationFailed(f"token URL {self.target.token_url} answered without an access_token")
@@ -233,8 +231,9 @@ class SuiteClient:
                 continue
             return exchange
 
-    def _send_once(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None,
-                   headers: dict[str, str]) -> Exchange:
+    def _send_once(
+        self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None, headers: dict[str, str]
+    ) -> Exchange:
         self._counted()
         started = time.perf_counter()
         try:
@@ -244,7 +243,7 @@ class SuiteClient:
         sent_headers = dict(request.headers)
         exchange = Exchange(method, str(request.url), sent_headers, content)
         try:
-            response = self._http.send(request, stream=True, auth=None)  # type: ignore[arg-type]
+            response = self._http.send(request, stream=True, auth=None)
             try:
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():

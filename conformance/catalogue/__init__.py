@@ -44,8 +44,13 @@ def catalogue() -> dict[str, Requirement]:
         if row.get("retired"):
             continue
         requirement = Requirement(
-            id=row["id"], level=row["level"], area=row["area"], title=row["title"],
-            statement=row["statement"], source=row["source"], operations=tuple(row.get("operations", ())),
+            id=row["id"],
+            level=row["level"],
+            area=row["area"],
+            title=row["title"],
+            statement=row["statement"],
+            source=row["source"],
+            operations=tuple(row.get("operations", ())),
         )
         found[requirement.id] = requirement
     return found

@@ -112,7 +112,7 @@ def _close(components: dict[str, Any], roots: set[str]) -> dict[str, Any]:
 
 def _closed_node(node: Any, pending: list[str]) -> Any:
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(_COMPONENT):
                 target = value.removeprefix(_COMPONENT)
@@ -135,7 +135,8 @@ _STRICT_QUERY: dict[str, dict[str, Any]] = {"offset": {"maximum": 100000}}
 
 def _parameters(op: Operation, reading: Reading) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}} for name in op.path_params
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in op.path_params
     ]
     for name in op.query:
         schema = copy.deepcopy(_QUERY_SCHEMAS[name])
@@ -151,12 +152,16 @@ def _operation(op: Operation, reading: Reading) -> dict[str, Any]:
         if status == 204 or op.response is None:
             responses[str(status)] = {"description": "Success, no body"}
         else:
-            responses[str(status)] = {"description": "Success",
-                                      "content": {"application/json": {"schema": _ref(op.response, "lenient")}}}
-    for status in ERROR_STATUSES:
-        description = op.not_found if status == "404" and op.not_found else f"imsx error ({status})"
-        responses[status] = {"description": description,
-                             "content": {"application/json": {"schema": {"$ref": _COMPONENT + "imsxStatusInfo"}}}}
+            responses[str(status)] = {
+                "description": "Success",
+                "content": {"application/json": {"schema": _ref(op.response, "lenient")}},
+            }
+    for code in ERROR_STATUSES:
+        description = op.not_found if code == "404" and op.not_found else f"imsx error ({code})"
+        responses[code] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": _COMPONENT + "imsxStatusInfo"}}},
+        }
     doc: dict[str, Any] = {
         "operationId": op.id,
         "summary": op.summary,
@@ -189,15 +194,17 @@ def assemble(reading: Reading = "strict") -> dict[str, Any]:
             "description": (
                 f"Assembled by oneroster-conformance from schemas/ and its operation table. Request bodies follow the "
                 f"{reading} reading of API.md; responses the lenient one. Collection query parameters: "
-                + ", ".join(COLLECTION_QUERY) + "."
+                + ", ".join(COLLECTION_QUERY)
+                + "."
             ),
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "OAuth2 client-credentials access token."}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "OAuth2 client-credentials access token."}
+            },
             "schemas": components,
         },
     }
@@ -209,8 +216,11 @@ def render(document: dict[str, Any]) -> str:
 
 def stale() -> list[Path]:
     """The stored documents that differ from what ``assemble`` produces now."""
-    return [path_for(r) for r in schemas.READINGS
-            if not path_for(r).is_file() or path_for(r).read_text(encoding="utf-8") != render(assemble(r))]
+    return [
+        path_for(r)
+        for r in schemas.READINGS
+        if not path_for(r).is_file() or path_for(r).read_text(encoding="utf-8") != render(assemble(r))
+    ]
 
 
 def write() -> list[Path]:

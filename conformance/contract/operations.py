@@ -7,7 +7,7 @@ requirements catalogue all read this table, so an operation is described exactly
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Service = Literal["gradebook", "powerpath"]
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
@@ -47,7 +47,13 @@ class Entity:
 ENTITIES: tuple[Entity, ...] = (
     Entity("lineItem", "lineItems", "Line item", "Line item not found."),
     Entity("result", "results", "Result", "Result not found."),
-    Entity("assessmentLineItem", "assessmentLineItems", "Assessment line item", "Assessment line item not found.", patch=True),
+    Entity(
+        "assessmentLineItem",
+        "assessmentLineItems",
+        "Assessment line item",
+        "Assessment line item not found.",
+        patch=True,
+    ),
     Entity("assessmentResult", "assessmentResults", "Assessment result", "Assessment result not found.", patch=True),
     Entity("category", "categories", "Category", "Category not found."),
     Entity("scoreScale", "scoreScales", "Score scale", None),
@@ -94,78 +100,242 @@ class Operation:
 
 def _entity_operations(e: Entity) -> list[Operation]:
     s, p = e.singular, e.plural
-    common = {"service": "gradebook", "resource": p, "source": SOURCE_ONEROSTER, "entity": s}
     upper = s[0].upper() + s[1:]
     plural_upper = p[0].upper() + p[1:]
-    put_source = {"result": SEED_RESULT_PUT, "lineItem": SEED_LINEITEM_PUT, "assessmentResult": SEED_ASSESSMENT_RESULT_PUT}
+    put_source = {
+        "result": SEED_RESULT_PUT,
+        "lineItem": SEED_LINEITEM_PUT,
+        "assessmentResult": SEED_ASSESSMENT_RESULT_PUT,
+    }
+
+    def op(op_id: str, method: str, path: str, summary: str, success: tuple[int, ...], **kw: Any) -> Operation:
+        source = kw.pop("source", SOURCE_ONEROSTER)
+        return Operation(op_id, method, path, "gradebook", p, summary, success, source, entity=s, **kw)
+
     ops = [
-        Operation(f"getAll{plural_upper}", "GET", e.collection_path, summary=f"List {p}", success=(200,),
-                  response=f"{s}.collection", query=COLLECTION_QUERY, **common),  # type: ignore[arg-type]
-        Operation(f"create{upper}", "POST", e.collection_path, summary=f"Create one {s}", success=(201,),
-                  request=f"{s}.createRequest", response="sourcedIdPairs", **common),  # type: ignore[arg-type]
-        Operation(f"get{upper}", "GET", e.item_path, summary=f"Read one {s}", success=(200,),
-                  response=f"{s}.single", query=("fields",), not_found=e.not_found, **common),  # type: ignore[arg-type]
-        Operation(f"put{upper}", "PUT", e.item_path, summary=f"Create or update one {s} (upsert)",
-                  success=(201, 200), request=f"{s}.putRequest", response=f"{s}.single",
-                  **{**common, "source": put_source.get(s, SOURCE_ONEROSTER)}),  # type: ignore[arg-type]
-        Operation(f"delete{upper}", "DELETE", e.item_path, summary=f"Soft-delete one {s}", success=(204,),
-                  not_found=e.not_found, **common),  # type: ignore[arg-type]
+        op(
+            f"getAll{plural_upper}",
+            "GET",
+            e.collection_path,
+            f"List {p}",
+            (200,),
+            response=f"{s}.collection",
+            query=COLLECTION_QUERY,
+        ),
+        op(
+            f"create{upper}",
+            "POST",
+            e.collection_path,
+            f"Create one {s}",
+            (201,),
+            request=f"{s}.createRequest",
+            response="sourcedIdPairs",
+        ),
+        op(
+            f"get{upper}",
+            "GET",
+            e.item_path,
+            f"Read one {s}",
+            (200,),
+            response=f"{s}.single",
+            query=("fields",),
+            not_found=e.not_found,
+        ),
+        op(
+            f"put{upper}",
+            "PUT",
+            e.item_path,
+            f"Create or update one {s} (upsert)",
+            (201, 200),
+            request=f"{s}.putRequest",
+            response=f"{s}.single",
+            source=put_source.get(s, SOURCE_ONEROSTER),
+        ),
+        op(f"delete{upper}", "DELETE", e.item_path, f"Soft-delete one {s}", (204,), not_found=e.not_found),
     ]
     if e.patch:
-        ops.append(Operation(f"patch{upper}", "PATCH", e.item_path, summary=f"Partially update one {s}; metadata is merged",
-                             success=(200,), request=f"{s}.patchRequest", response=f"{s}.single",
-                             not_found=e.not_found, **common))  # type: ignore[arg-type]
+        ops.append(
+            op(
+                f"patch{upper}",
+                "PATCH",
+                e.item_path,
+                f"Partially update one {s}; metadata is merged",
+                (200,),
+                request=f"{s}.patchRequest",
+                response=f"{s}.single",
+                not_found=e.not_found,
+            )
+        )
     return ops
 
 
 def _scoped_operations() -> list[Operation]:
     g, src = GRADEBOOK, SOURCE_ONEROSTER
+
     def coll(op_id: str, path: str, entity: str, not_found: str, scope: tuple[str, ...]) -> Operation:
         plural = ENTITY[entity].plural
-        return Operation(op_id, "GET", path, "gradebook", plural, f"List {plural} in scope", (200,), src,
-                         response=f"{entity}.collection", query=COLLECTION_QUERY, not_found=not_found,
-                         entity=entity, scope=scope)
+        return Operation(
+            op_id,
+            "GET",
+            path,
+            "gradebook",
+            plural,
+            f"List {plural} in scope",
+            (200,),
+            src,
+            response=f"{entity}.collection",
+            query=COLLECTION_QUERY,
+            not_found=not_found,
+            entity=entity,
+            scope=scope,
+        )
+
     return [
-        Operation("createResultForLineItem", "POST", f"{g}/lineItems/{{sourcedId}}/results", "gradebook", "results",
-                  "Post results for one line item", (201,), SEED_LINEITEM_RESULTS_POST, request="result.bulkRequest",
-                  response="sourcedIdPairs", not_found="Line item not found.", entity="result", scope=("lineItem",)),
-        Operation("postLineItemsForClass", "POST", f"{g}/classes/{{classSourcedId}}/lineItems", "gradebook", "lineItems",
-                  "Post line items for one class", (201,), src, request="lineItem.bulkRequest", response="sourcedIdPairs",
-                  not_found="Class not found.", entity="lineItem", scope=("class",)),
-        Operation("postResultsForAcademicSessionForClass", "POST",
-                  f"{g}/classes/{{classSourcedId}}/academicSessions/{{academicSessionSourcedId}}/results", "gradebook",
-                  "results", "Post results for a class in an academic session", (201,), src, request="result.bulkRequest",
-                  response="sourcedIdPairs", not_found="Class or academic session not found.", entity="result",
-                  scope=("class", "academicSession")),
-        Operation("createLineItemsForSchool", "POST", f"{g}/schools/{{sourcedId}}/lineItems", "gradebook", "lineItems",
-                  "Post line items for one school", (201,), src, request="lineItem.bulkRequest", response="sourcedIdPairs",
-                  not_found="School not found.", entity="lineItem", scope=("school",)),
-        coll("getCategoriesForClass", f"{g}/classes/{{sourcedId}}/categories", "category", "Class not found.", ("class",)),
-        coll("getLineItemsForClass", f"{g}/classes/{{sourcedId}}/lineItems", "lineItem", "Class not found.", ("class",)),
+        Operation(
+            "createResultForLineItem",
+            "POST",
+            f"{g}/lineItems/{{sourcedId}}/results",
+            "gradebook",
+            "results",
+            "Post results for one line item",
+            (201,),
+            SEED_LINEITEM_RESULTS_POST,
+            request="result.bulkRequest",
+            response="sourcedIdPairs",
+            not_found="Line item not found.",
+            entity="result",
+            scope=("lineItem",),
+        ),
+        Operation(
+            "postLineItemsForClass",
+            "POST",
+            f"{g}/classes/{{classSourcedId}}/lineItems",
+            "gradebook",
+            "lineItems",
+            "Post line items for one class",
+            (201,),
+            src,
+            request="lineItem.bulkRequest",
+            response="sourcedIdPairs",
+            not_found="Class not found.",
+            entity="lineItem",
+            scope=("class",),
+        ),
+        Operation(
+            "postResultsForAcademicSessionForClass",
+            "POST",
+            f"{g}/classes/{{classSourcedId}}/academicSessions/{{academicSessionSourcedId}}/results",
+            "gradebook",
+            "results",
+            "Post results for a class in an academic session",
+            (201,),
+            src,
+            request="result.bulkRequest",
+            response="sourcedIdPairs",
+            not_found="Class or academic session not found.",
+            entity="result",
+            scope=("class", "academicSession"),
+        ),
+        Operation(
+            "createLineItemsForSchool",
+            "POST",
+            f"{g}/schools/{{sourcedId}}/lineItems",
+            "gradebook",
+            "lineItems",
+            "Post line items for one school",
+            (201,),
+            src,
+            request="lineItem.bulkRequest",
+            response="sourcedIdPairs",
+            not_found="School not found.",
+            entity="lineItem",
+            scope=("school",),
+        ),
+        coll(
+            "getCategoriesForClass", f"{g}/classes/{{sourcedId}}/categories", "category", "Class not found.", ("class",)
+        ),
+        coll(
+            "getLineItemsForClass", f"{g}/classes/{{sourcedId}}/lineItems", "lineItem", "Class not found.", ("class",)
+        ),
         coll("getResultsForClass", f"{g}/classes/{{sourcedId}}/results", "result", "Class not found.", ("class",)),
-        coll("getScoreScalesForClass", f"{g}/classes/{{sourcedId}}/scoreScales", "scoreScale", "Class not found.", ("class",)),
-        coll("getResultsForLineItemForClass", f"{g}/classes/{{classSourcedId}}/lineItems/{{lineItemSourcedId}}/results",
-             "result", "Class or line item not found.", ("class", "lineItem")),
-        coll("getResultsForStudentForClass", f"{g}/classes/{{classSourcedId}}/students/{{studentSourcedId}}/results",
-             "result", "Class or student not found.", ("class", "student")),
-        coll("getLineItemsForSchool", f"{g}/schools/{{sourcedId}}/lineItems", "lineItem", "School not found.", ("school",)),
-        coll("getScoreScalesForSchool", f"{g}/schools/{{sourcedId}}/scoreScales", "scoreScale", "School not found.", ("school",)),
+        coll(
+            "getScoreScalesForClass",
+            f"{g}/classes/{{sourcedId}}/scoreScales",
+            "scoreScale",
+            "Class not found.",
+            ("class",),
+        ),
+        coll(
+            "getResultsForLineItemForClass",
+            f"{g}/classes/{{classSourcedId}}/lineItems/{{lineItemSourcedId}}/results",
+            "result",
+            "Class or line item not found.",
+            ("class", "lineItem"),
+        ),
+        coll(
+            "getResultsForStudentForClass",
+            f"{g}/classes/{{classSourcedId}}/students/{{studentSourcedId}}/results",
+            "result",
+            "Class or student not found.",
+            ("class", "student"),
+        ),
+        coll(
+            "getLineItemsForSchool",
+            f"{g}/schools/{{sourcedId}}/lineItems",
+            "lineItem",
+            "School not found.",
+            ("school",),
+        ),
+        coll(
+            "getScoreScalesForSchool",
+            f"{g}/schools/{{sourcedId}}/scoreScales",
+            "scoreScale",
+            "School not found.",
+            ("school",),
+        ),
     ]
 
 
 def _powerpath_operations() -> list[Operation]:
     return [
-        Operation("makeExternalTestAssignment", "POST", f"{POWERPATH}/makeExternalTestAssignment", "powerpath",
-                  "externalTests", "Assign an external test to a student", (200,), SOURCE_POWERPATH,
-                  request="powerpath.makeAssignmentRequest", response="powerpath.makeAssignmentResponse"),
-        Operation("importExternalTestAssignmentResults", "GET", f"{POWERPATH}/importExternalTestAssignmentResults",
-                  "powerpath", "externalTests", "Import an external test's results; finalize when the tool is done",
-                  (200,), SEED_IMPORT_RESULTS, response="powerpath.importResultsResponse",
-                  query=("student", "lesson", "applicationName"), required_query=("student", "lesson")),
-        Operation("getAssessmentProgress", "GET", f"{POWERPATH}/getAssessmentProgress", "powerpath", "externalTests",
-                  "Read a student's progress in a lesson", (200,), SOURCE_POWERPATH,
-                  response="powerpath.assessmentProgressResponse", query=("student", "lesson", "attempt"),
-                  required_query=("student", "lesson")),
+        Operation(
+            "makeExternalTestAssignment",
+            "POST",
+            f"{POWERPATH}/makeExternalTestAssignment",
+            "powerpath",
+            "externalTests",
+            "Assign an external test to a student",
+            (200,),
+            SOURCE_POWERPATH,
+            request="powerpath.makeAssignmentRequest",
+            response="powerpath.makeAssignmentResponse",
+        ),
+        Operation(
+            "importExternalTestAssignmentResults",
+            "GET",
+            f"{POWERPATH}/importExternalTestAssignmentResults",
+            "powerpath",
+            "externalTests",
+            "Import an external test's results; finalize when the tool is done",
+            (200,),
+            SEED_IMPORT_RESULTS,
+            response="powerpath.importResultsResponse",
+            query=("student", "lesson", "applicationName"),
+            required_query=("student", "lesson"),
+        ),
+        Operation(
+            "getAssessmentProgress",
+            "GET",
+            f"{POWERPATH}/getAssessmentProgress",
+            "powerpath",
+            "externalTests",
+            "Read a student's progress in a lesson",
+            (200,),
+            SOURCE_POWERPATH,
+            response="powerpath.assessmentProgressResponse",
+            query=("student", "lesson", "attempt"),
+            required_query=("student", "lesson"),
+        ),
     ]
 
 

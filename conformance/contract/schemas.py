@@ -60,7 +60,9 @@ def documents() -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def registry() -> Registry[Any]:
-    resources = [(doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012)) for doc in documents().values()]
+    resources = [
+        (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012)) for doc in documents().values()
+    ]
     return Registry().with_resources(resources)
 
 
@@ -124,7 +126,7 @@ def problems(kind: str, instance: Any, reading: Reading = "lenient") -> list[Pro
 
 
 def is_valid(kind: str, instance: Any, reading: Reading = "lenient") -> bool:
-    return validator(kind, reading).is_valid(instance)
+    return bool(validator(kind, reading).is_valid(instance))
 
 
 def _leaves(error: Any) -> Iterator[Any]:

@@ -42,8 +42,9 @@ class ConformanceMachine(RuleBasedStateMachine):
         return exchange
 
     # Judging ---------------------------------------------------------------------------------
-    def check(self, requirement: str, ok: bool, exchange: Exchange | None, *, title: str, expected: str,
-              actual: str) -> None:
+    def check(
+        self, requirement: str, ok: bool, exchange: Exchange | None, *, title: str, expected: str, actual: str
+    ) -> None:
         """Record a verdict; on a broken MUST, fail the run with the steps that led here."""
         finding = Finding.ok(requirement) if ok else Finding.fail(requirement, title, expected, actual)
         failure: Failure | None = record(finding, exchange, steps=self.steps[-MAX_STEPS_SHOWN:])

@@ -9,6 +9,7 @@ deleted records stay in lists. Titles use lower-case ASCII only, where every col
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -42,8 +43,14 @@ class CollectionMachine(ConformanceMachine):
         self.count += 1
         record = {"sourcedId": sourced_id, "status": "active", "title": title, "weight": weight / 100}
         put = self.put(ENTITY, sourced_id, record)
-        self.check("GB-CATEGORY-PUT-UPSERT", put.status in (200, 201), put, title="PUT was not accepted",
-                   expected="201", actual=f"status {put.status}")
+        self.check(
+            "GB-CATEGORY-PUT-UPSERT",
+            put.status in (200, 201),
+            put,
+            title="PUT was not accepted",
+            expected="201",
+            actual=f"status {put.status}",
+        )
         self.model[sourced_id] = record
 
     @precondition(lambda self: bool(self.model))
@@ -51,12 +58,24 @@ class CollectionMachine(ConformanceMachine):
     def delete(self, data: st.DataObject) -> None:
         sourced_id = data.draw(st.sampled_from(sorted(self.model)), label="deleted")
         deleted = self.send("DELETE", item_path(ENTITY, sourced_id))
-        self.check("GB-CATEGORY-DELETE", deleted.status == 204, deleted, title="DELETE was not answered 204",
-                   expected="204", actual=f"status {deleted.status}")
+        self.check(
+            "GB-CATEGORY-DELETE",
+            deleted.status == 204,
+            deleted,
+            title="DELETE was not answered 204",
+            expected="204",
+            actual=f"status {deleted.status}",
+        )
         del self.model[sourced_id]
         _, found, _ = self._list(filter=self._scope(f"sourcedId='{sourced_id}'"))
-        self.check("GB-SOFT-DELETE", found == [], self.steps[-1], title="A deleted record is still listed as active",
-                   expected="no active record", actual=f"{len(found or [])} listed")
+        self.check(
+            "GB-SOFT-DELETE",
+            found == [],
+            self.steps[-1],
+            title="A deleted record is still listed as active",
+            expected="no active record",
+            actual=f"{len(found or [])} listed",
+        )
 
     @precondition(lambda self: bool(self.model))
     @invariant()
@@ -71,26 +90,54 @@ class CollectionMachine(ConformanceMachine):
         titles: list[str] = []
         pages = max(1, math.ceil(len(self.model) / limit))
         for page in range(pages + 1):  # one page past the end must be empty
-            exchange, found, total = self._list(filter=self._scope(), limit=limit, offset=page * limit,
-                                                sort="title", orderBy=order)
-            self.check("GB-CATEGORY-LIST", exchange.status == 200 and found is not None, exchange,
-                       title="The collection did not answer", expected="200 with a categories array",
-                       actual=f"status {exchange.status}")
+            exchange, found, total = self._list(
+                filter=self._scope(), limit=limit, offset=page * limit, sort="title", orderBy=order
+            )
+            self.check(
+                "GB-CATEGORY-LIST",
+                exchange.status == 200 and found is not None,
+                exchange,
+                title="The collection did not answer",
+                expected="200 with a categories array",
+                actual=f"status {exchange.status}",
+            )
             assert found is not None
-            self.check("GB-LIST-TOTAL-COUNT", total == len(self.model), exchange, title="totalCount is wrong",
-                       expected=f"totalCount {len(self.model)}", actual=f"totalCount {total!r}")
+            self.check(
+                "GB-LIST-TOTAL-COUNT",
+                total == len(self.model),
+                exchange,
+                title="totalCount is wrong",
+                expected=f"totalCount {len(self.model)}",
+                actual=f"totalCount {total!r}",
+            )
             expected_size = max(0, min(limit, len(self.model) - page * limit))
-            self.check("GB-LIST-PAGING", len(found) == expected_size, exchange, title="A page has the wrong size",
-                       expected=f"{expected_size} records at offset {page * limit} with limit {limit}",
-                       actual=f"{len(found)} records")
+            self.check(
+                "GB-LIST-PAGING",
+                len(found) == expected_size,
+                exchange,
+                title="A page has the wrong size",
+                expected=f"{expected_size} records at offset {page * limit} with limit {limit}",
+                actual=f"{len(found)} records",
+            )
             seen += [str(r.get("sourcedId")) for r in found]
             titles += [str(r.get("title")) for r in found]
-        self.check("GB-LIST-PAGING", sorted(seen) == sorted(self.model), self.steps[-1],
-                   title="The pages do not list every record exactly once",
-                   expected=f"{sorted(self.model)}", actual=f"{sorted(seen)}")
+        self.check(
+            "GB-LIST-PAGING",
+            sorted(seen) == sorted(self.model),
+            self.steps[-1],
+            title="The pages do not list every record exactly once",
+            expected=f"{sorted(self.model)}",
+            actual=f"{sorted(seen)}",
+        )
         ordered = titles == sorted(titles, reverse=order == "desc")
-        self.check("GB-LIST-SORT", ordered, self.steps[-1], title="Records are not in the requested order",
-                   expected=f"titles sorted {order}", actual=f"{titles}")
+        self.check(
+            "GB-LIST-SORT",
+            ordered,
+            self.steps[-1],
+            title="Records are not in the requested order",
+            expected=f"titles sorted {order}",
+            actual=f"{titles}",
+        )
 
     @precondition(lambda self: bool(self.model))
     @invariant()
@@ -101,23 +148,40 @@ class CollectionMachine(ConformanceMachine):
 
     @rule(op=st.sampled_from(["=", "!=", "~", ">=", "<"]), value=TITLES)
     def filtered(self, op: str, value: str) -> None:
-        predicate = {"=": lambda t: t == value, "!=": lambda t: t != value, "~": lambda t: value in t,
-                     ">=": lambda t: t >= value, "<": lambda t: t < value}[op]
+        predicate: Callable[[str], bool] = {
+            "=": lambda t: t == value,
+            "!=": lambda t: t != value,
+            "~": lambda t: value in t,
+            ">=": lambda t: t >= value,
+            "<": lambda t: t < value,
+        }[op]
         exchange, found, total = self._list(filter=self._scope(f"title{op}'{value}'"), limit=100)
         expected = sorted(i for i, r in self.model.items() if predicate(r["title"]))
         got = sorted(str(r.get("sourcedId")) for r in found or [])
-        self.check("GB-LIST-FILTER", got == expected and total == len(expected), exchange,
-                   title=f"filter title{op}'{value}' returned the wrong records",
-                   expected=f"{expected} (totalCount {len(expected)})", actual=f"{got} (totalCount {total!r})")
+        self.check(
+            "GB-LIST-FILTER",
+            got == expected and total == len(expected),
+            exchange,
+            title=f"filter title{op}'{value}' returned the wrong records",
+            expected=f"{expected} (totalCount {len(expected)})",
+            actual=f"{got} (totalCount {total!r})",
+        )
 
     @precondition(lambda self: bool(self.model))
     @rule()
     def selected_fields(self) -> None:
         exchange, found, _ = self._list(filter=self._scope(), fields="sourcedId,title", limit=100)
         extra = sorted({k for r in found or [] for k in r} - {"sourcedId", "title"})
-        wrong = [r.get("sourcedId") for r in found or [] if self.model.get(str(r.get("sourcedId")), {}).get("title")
-                 != r.get("title")]
-        self.check("GB-LIST-FIELDS", found is not None and not extra and not wrong, exchange,
-                   title="fields did not limit the members returned",
-                   expected="records with only sourcedId and title, titles as stored",
-                   actual=f"extra members {extra}; wrong titles for {wrong}")
+        wrong = [
+            r.get("sourcedId")
+            for r in found or []
+            if self.model.get(str(r.get("sourcedId")), {}).get("title") != r.get("title")
+        ]
+        self.check(
+            "GB-LIST-FIELDS",
+            found is not None and not extra and not wrong,
+            exchange,
+            title="fields did not limit the members returned",
+            expected="records with only sourcedId and title, titles as stored",
+            actual=f"extra members {extra}; wrong titles for {wrong}",
+        )

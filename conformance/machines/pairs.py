@@ -17,6 +17,7 @@ from conformance.machines.base import ConformanceMachine, record_of, records_of
 from conformance.machines.model import differences
 from conformance.machines.payloads import records
 from conformance.suite.session import collection_path, item_path
+from conformance.suite.world import baseline
 
 ENTITIES_404 = ("result", "lineItem", "assessmentResult", "assessmentLineItem", "category", "scoreScale")
 
@@ -42,21 +43,43 @@ class PairsMachine(ConformanceMachine):
         if not supply:
             record.pop("sourcedId")
         post = self.send("POST", f"{item_path('lineItem', line_item)}/results", json_body={"results": [record]})
-        self.check("GB-RESULT-POST-FOR-LINEITEM", post.status == 201, post, title="POST results was not answered 201",
-                   expected="201 with sourcedIdPairs", actual=f"status {post.status}")
+        self.check(
+            "GB-RESULT-POST-FOR-LINEITEM",
+            post.status == 201,
+            post,
+            title="POST results was not answered 201",
+            expected="201 with sourcedIdPairs",
+            actual=f"status {post.status}",
+        )
         body = post.try_json()
         pairs = body.get("sourcedIdPairs") if isinstance(body, dict) else None
-        self.check("GB-RESULT-POST-FOR-LINEITEM", isinstance(pairs, dict), post, title="No sourcedIdPairs object",
-                   expected="{sourcedIdPairs: {suppliedSourcedId, allocatedSourcedId}}", actual=repr(pairs)[:120])
+        self.check(
+            "GB-RESULT-POST-FOR-LINEITEM",
+            isinstance(pairs, dict),
+            post,
+            title="No sourcedIdPairs object",
+            expected="{sourcedIdPairs: {suppliedSourcedId, allocatedSourcedId}}",
+            actual=repr(pairs)[:120],
+        )
         assert isinstance(pairs, dict)
         allocated = pairs.get("allocatedSourcedId")
         if supply:
-            self.check("GB-PAIRS-SUPPLIED-ECHO", pairs.get("suppliedSourcedId") == supplied, post,
-                       title="suppliedSourcedId does not echo the request", expected=repr(supplied),
-                       actual=repr(pairs.get("suppliedSourcedId")))
-        self.check("GB-PAIRS-ALLOCATED-UNIQUE", isinstance(allocated, str) and allocated not in self.allocated, post,
-                   title="An allocated sourcedId was handed out twice", expected="a sourcedId never allocated before",
-                   actual=repr(allocated))
+            self.check(
+                "GB-PAIRS-SUPPLIED-ECHO",
+                pairs.get("suppliedSourcedId") == supplied,
+                post,
+                title="suppliedSourcedId does not echo the request",
+                expected=repr(supplied),
+                actual=repr(pairs.get("suppliedSourcedId")),
+            )
+        self.check(
+            "GB-PAIRS-ALLOCATED-UNIQUE",
+            isinstance(allocated, str) and allocated not in self.allocated,
+            post,
+            title="An allocated sourcedId was handed out twice",
+            expected="a sourcedId never allocated before",
+            actual=repr(allocated),
+        )
         assert isinstance(allocated, str)
         self.written.append(("result", allocated))
         self.session.world.remember("result", allocated)
@@ -65,10 +88,14 @@ class PairsMachine(ConformanceMachine):
         got = self.send("GET", item_path("result", allocated))
         stored = record_of(got, "result")
         missing = differences(record, stored) if stored is not None else ["no record"]
-        self.check("GB-PAIRS-ALLOCATED-RESOLVES", got.status == 200 and not missing, got,
-                   title="allocatedSourcedId does not resolve to the posted result",
-                   expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
-                   actual=f"status {got.status}; " + "; ".join(missing[:4]))
+        self.check(
+            "GB-PAIRS-ALLOCATED-RESOLVES",
+            got.status == 200 and not missing,
+            got,
+            title="allocatedSourcedId does not resolve to the posted result",
+            expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
+            actual=f"status {got.status}; " + "; ".join(missing[:4]),
+        )
 
     @precondition(lambda self: bool(self.allocated))
     @invariant()
@@ -77,20 +104,33 @@ class PairsMachine(ConformanceMachine):
         newest = list(self.allocated)[-1]
         klass = world.klass.sourcedId
         line_item = world.anchors["lineItem"]
-        for path in (f"/ims/oneroster/gradebook/v1p2/classes/{klass}/lineItems/{line_item}/results",
-                     f"/ims/oneroster/gradebook/v1p2/classes/{klass}/results"):
+        for path in (
+            f"/ims/oneroster/gradebook/v1p2/classes/{klass}/lineItems/{line_item}/results",
+            f"/ims/oneroster/gradebook/v1p2/classes/{klass}/results",
+        ):
             listed = self.send("GET", path, params={"filter": f"sourcedId='{newest}'"})
             found = [r.get("sourcedId") for r in records_of(listed, "results") or []]
-            self.check("GB-RESULT-IN-SCOPED-LISTS", newest in found, listed,
-                       title="A posted result is missing from its scoped list",
-                       expected=f"{newest!r} listed by {path}", actual=f"listed: {found[:5]}")
+            self.check(
+                "GB-RESULT-IN-SCOPED-LISTS",
+                newest in found,
+                listed,
+                title="A posted result is missing from its scoped list",
+                expected=f"{newest!r} listed by {path}",
+                actual=f"listed: {found[:5]}",
+            )
 
     @rule(entity=st.sampled_from(ENTITIES_404), method=st.sampled_from(["GET", "DELETE"]))
     def never_created(self, entity: str, method: str) -> None:
         missing = self.session.world.fresh_id(entity) + "-never-created"
         exchange = self.send(method, item_path(entity, missing))
-        self.check(f"GB-{entity.upper()}-NOT-FOUND", exchange.status == 404, exchange,
-                   title="A never-created record is not a 404", expected="404", actual=f"status {exchange.status}")
+        self.check(
+            f"GB-{entity.upper()}-NOT-FOUND",
+            exchange.status == 404,
+            exchange,
+            title="A never-created record is not a 404",
+            expected="404",
+            actual=f"status {exchange.status}",
+        )
 
     @rule(supply=st.booleans())
     def post_to_unknown_line_item(self, supply: bool) -> None:
@@ -98,16 +138,25 @@ class PairsMachine(ConformanceMachine):
         self.session.ensure_anchors()
         missing = world.fresh_id("lineItem") + "-never-created"
         supplied = world.fresh_id("result")
-        from conformance.suite.world import baseline
-
         record = baseline("result", world, supplied) | {"lineItem": {"sourcedId": missing}}
         post = self.send("POST", f"{item_path('lineItem', missing)}/results", json_body={"results": [record]})
         body = post.try_json()
         message = body.get("imsx_description") if isinstance(body, dict) else None
-        self.check("GB-RESULT-POST-UNKNOWN-LINEITEM", post.status == 404 and message == "Line item not found.", post,
-                   title="Results posted to an unknown line item", expected="404 'Line item not found.'",
-                   actual=f"{post.status} {message!r}")
+        self.check(
+            "GB-RESULT-POST-UNKNOWN-LINEITEM",
+            post.status == 404 and message == "Line item not found.",
+            post,
+            title="Results posted to an unknown line item",
+            expected="404 'Line item not found.'",
+            actual=f"{post.status} {message!r}",
+        )
         listed = self.send("GET", collection_path("result"), params={"filter": f"sourcedId='{supplied}'"})
         count = len(records_of(listed, "results") or [])
-        self.check("GB-RESULT-POST-UNKNOWN-LINEITEM", count == 0, listed, title="The refused results were stored",
-                   expected="nothing listed", actual=f"{count} listed")
+        self.check(
+            "GB-RESULT-POST-UNKNOWN-LINEITEM",
+            count == 0,
+            listed,
+            title="The refused results were stored",
+            expected="nothing listed",
+            actual=f"{count} listed",
+        )

@@ -16,20 +16,34 @@ from conformance.contract import schemas
 from conformance.suite.world import UNSATISFIABLE, World, baseline
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=24)
-_SCORE = st.one_of(st.integers(-1000, 1000), st.decimals(-1000, 1000, places=3, allow_nan=False,
-                                                          allow_infinity=False).map(float))
-_DATE_TIME = st.datetimes(min_value=__import__("datetime").datetime(1990, 1, 1),
-                          max_value=__import__("datetime").datetime(2035, 12, 31)).map(
-    lambda d: d.replace(microsecond=0).isoformat() + "Z")
-_METADATA = st.dictionaries(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
-                            st.one_of(_TEXT, st.integers(-10**6, 10**6), st.booleans(), st.none(),
-                                      st.lists(st.integers(0, 9), max_size=3)), max_size=4)
-_LO_RESULTS = st.lists(st.fixed_dictionaries(
-    {"source": _TEXT, "learningObjectiveResults": st.lists(st.fixed_dictionaries(
-        {"learningObjectiveId": _TEXT.filter(bool)},
-        optional={"score": _SCORE, "textScore": _TEXT}), max_size=3)}), max_size=2)
-_LO_IDS = st.lists(st.fixed_dictionaries({"source": _TEXT, "learningObjectiveIds": st.lists(_TEXT, max_size=3)}),
-                   max_size=2)
+_SCORE = st.one_of(
+    st.integers(-1000, 1000), st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False).map(float)
+)
+_DATE_TIME = st.datetimes(
+    min_value=__import__("datetime").datetime(1990, 1, 1), max_value=__import__("datetime").datetime(2035, 12, 31)
+).map(lambda d: d.replace(microsecond=0).isoformat() + "Z")
+_METADATA = st.dictionaries(
+    st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
+    st.one_of(_TEXT, st.integers(-(10**6), 10**6), st.booleans(), st.none(), st.lists(st.integers(0, 9), max_size=3)),
+    max_size=4,
+)
+_LO_RESULTS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "source": _TEXT,
+            "learningObjectiveResults": st.lists(
+                st.fixed_dictionaries(
+                    {"learningObjectiveId": _TEXT.filter(bool)}, optional={"score": _SCORE, "textScore": _TEXT}
+                ),
+                max_size=3,
+            ),
+        }
+    ),
+    max_size=2,
+)
+_LO_IDS = st.lists(
+    st.fixed_dictionaries({"source": _TEXT, "learningObjectiveIds": st.lists(_TEXT, max_size=3)}), max_size=2
+)
 
 # Strategy by the common definition a property refers to.
 BY_DEFINITION: dict[str, st.SearchStrategy[Any]] = {
@@ -44,9 +58,24 @@ BY_DEFINITION: dict[str, st.SearchStrategy[Any]] = {
     "ScoreStatus": st.sampled_from(["exempt", "fully graded", "not submitted", "partially graded", "submitted"]),
 }
 # Members the machines leave as the baseline has them: ids, references, server-set fields.
-FIXED = frozenset({"sourcedId", "status", "dateLastModified", "lineItem", "student", "class", "school", "category",
-                   "assessmentLineItem", "scoreScale", "gradingPeriod", "academicSession", "parentAssessmentLineItem",
-                   *UNSATISFIABLE})
+FIXED = frozenset(
+    {
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "lineItem",
+        "student",
+        "class",
+        "school",
+        "category",
+        "assessmentLineItem",
+        "scoreScale",
+        "gradingPeriod",
+        "academicSession",
+        "parentAssessmentLineItem",
+        *UNSATISFIABLE,
+    }
+)
 
 
 def optional_members(entity: str) -> dict[str, st.SearchStrategy[Any]]:

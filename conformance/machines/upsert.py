@@ -29,18 +29,35 @@ class UpsertMachine(ConformanceMachine):
     def _put_and_compare(self, entity: str, sourced_id: str, record: dict[str, Any], requirement: str) -> None:
         put = self.put(entity, sourced_id, record)
         upper = entity.upper()
-        self.check(f"GB-{upper}-PUT-UPSERT", put.status in (200, 201), put, title="PUT was not accepted",
-                   expected="201 (or 200 on update)", actual=f"status {put.status}")
+        self.check(
+            f"GB-{upper}-PUT-UPSERT",
+            put.status in (200, 201),
+            put,
+            title="PUT was not accepted",
+            expected="201 (or 200 on update)",
+            actual=f"status {put.status}",
+        )
         self.model[sourced_id] = (entity, record)
         got = self.send("GET", item_path(entity, sourced_id))
         stored = record_of(got, entity)
-        self.check(f"GB-{upper}-GET", got.status == 200 and stored is not None, got,
-                   title="A record just PUT cannot be read", expected=f"200 with a {entity!r} envelope",
-                   actual=f"status {got.status}")
+        self.check(
+            f"GB-{upper}-GET",
+            got.status == 200 and stored is not None,
+            got,
+            title="A record just PUT cannot be read",
+            expected=f"200 with a {entity!r} envelope",
+            actual=f"status {got.status}",
+        )
         assert stored is not None
         missing = differences(record, stored)
-        self.check(requirement, not missing, got, title="GET does not return what was PUT",
-                   expected="every member sent, unchanged", actual="; ".join(missing[:5]))
+        self.check(
+            requirement,
+            not missing,
+            got,
+            title="GET does not return what was PUT",
+            expected="every member sent, unchanged",
+            actual="; ".join(missing[:5]),
+        )
         self._check_modified(sourced_id, stored, got)
 
     def _check_modified(self, sourced_id: str, stored: dict[str, Any], exchange: Any) -> None:
@@ -48,13 +65,19 @@ class UpsertMachine(ConformanceMachine):
         moment = instant(value) if isinstance(value, str) else None
         before = self.modified.get(sourced_id)
         ok = moment is not None and (before is None or moment >= (instant(before) or moment))
-        self.check("GB-DATE-LAST-MODIFIED", ok, exchange, title="dateLastModified is missing or went backwards",
-                   expected=f"an RFC 3339 date-time not before {before!r}", actual=repr(value))
+        self.check(
+            "GB-DATE-LAST-MODIFIED",
+            ok,
+            exchange,
+            title="dateLastModified is missing or went backwards",
+            expected=f"an RFC 3339 date-time not before {before!r}",
+            actual=repr(value),
+        )
         if isinstance(value, str):
             self.modified[sourced_id] = value
 
     @initialize(target=ids, entity=st.sampled_from(ENTITIES), data=st.data())
-    def first_record(self, entity: str, data: st.DataObject) -> str:
+    def first_record(self, entity: str, data: st.DataObject) -> Any:
         """Every run starts with the documented cycle — create, repeat, change — then goes its own way."""
         sourced_id = self.put_new(entity, data)
         self.put_same_again(sourced_id)
@@ -62,7 +85,7 @@ class UpsertMachine(ConformanceMachine):
         return sourced_id
 
     @rule(target=ids, entity=st.sampled_from(ENTITIES), data=st.data())
-    def put_new(self, entity: str, data: st.DataObject) -> str:
+    def put_new(self, entity: str, data: st.DataObject) -> Any:
         self.session.ensure_anchors()
         sourced_id = self.session.world.fresh_id(entity)
         record = data.draw(records(entity, self.session.world, sourced_id), label="record")
@@ -75,10 +98,17 @@ class UpsertMachine(ConformanceMachine):
         before = record_of(self.send("GET", item_path(entity, sourced_id)), entity) or {}
         self._put_and_compare(entity, sourced_id, record, "GB-UPSERT-ROUNDTRIP")
         after = record_of(self.steps[-1], entity) or {}
-        changed = sorted(k for k in set(before) | set(after)
-                         if k != "dateLastModified" and before.get(k) != after.get(k))
-        self.check("GB-UPSERT-IDEMPOTENT", not changed, self.steps[-1], title="An identical PUT changed the record",
-                   expected="nothing changed but dateLastModified", actual=f"changed: {', '.join(changed)}")
+        changed = sorted(
+            k for k in set(before) | set(after) if k != "dateLastModified" and before.get(k) != after.get(k)
+        )
+        self.check(
+            "GB-UPSERT-IDEMPOTENT",
+            not changed,
+            self.steps[-1],
+            title="An identical PUT changed the record",
+            expected="nothing changed but dateLastModified",
+            actual=f"changed: {', '.join(changed)}",
+        )
 
     @rule(sourced_id=ids, data=st.data())
     def put_changed(self, sourced_id: str, data: st.DataObject) -> None:
@@ -90,14 +120,25 @@ class UpsertMachine(ConformanceMachine):
     def delete(self, sourced_id: str) -> None:
         entity, _ = self.model.pop(sourced_id)
         deleted = self.send("DELETE", item_path(entity, sourced_id))
-        self.check(f"GB-{entity.upper()}-DELETE", deleted.status == 204, deleted, title="DELETE was not answered 204",
-                   expected="204", actual=f"status {deleted.status}")
+        self.check(
+            f"GB-{entity.upper()}-DELETE",
+            deleted.status == 204,
+            deleted,
+            title="DELETE was not answered 204",
+            expected="204",
+            actual=f"status {deleted.status}",
+        )
         got = self.send("GET", item_path(entity, sourced_id))
         stored = record_of(got, entity)
         ok = got.status == 404 or (got.status == 200 and stored is not None and stored.get("status") == "tobedeleted")
-        self.check("GB-READ-AFTER-DELETE", ok, got, title="A deleted record still reads as active",
-                   expected="404, or 200 with status 'tobedeleted'",
-                   actual=f"{got.status} status={stored.get('status') if stored else None!r}")
+        self.check(
+            "GB-READ-AFTER-DELETE",
+            ok,
+            got,
+            title="A deleted record still reads as active",
+            expected="404, or 200 with status 'tobedeleted'",
+            actual=f"{got.status} status={stored.get('status') if stored else None!r}",
+        )
 
     @precondition(lambda self: bool(self.model))
     @invariant()
@@ -107,6 +148,11 @@ class UpsertMachine(ConformanceMachine):
             plural = ENTITY[entity].plural
             listed = self.send("GET", collection_path(entity), params={"filter": f"sourcedId='{sourced_id}'"})
             found = [r.get("sourcedId") for r in records_of(listed, plural) or []]
-            self.check("GB-UPSERT-NO-DUPLICATES", found.count(sourced_id) == 1, listed,
-                       title="The collection does not list an upserted record exactly once",
-                       expected=f"{sourced_id!r} listed once", actual=f"listed {found.count(sourced_id)} times")
+            self.check(
+                "GB-UPSERT-NO-DUPLICATES",
+                found.count(sourced_id) == 1,
+                listed,
+                title="The collection does not list an upserted record exactly once",
+                expected=f"{sourced_id!r} listed once",
+                actual=f"listed {found.count(sourced_id)} times",
+            )

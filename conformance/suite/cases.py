@@ -29,8 +29,12 @@ class Prepared:
 
 
 def _filters(session: SuiteSession) -> tuple[str, ...]:
-    return ("status='active'", f"sourcedId~'{session.world.prefix}'", "dateLastModified>'2000-01-01T00:00:00Z'",
-            "status='active' AND dateLastModified>='2000-01-01T00:00:00Z'")
+    return (
+        "status='active'",
+        f"sourcedId~'{session.world.prefix}'",
+        "dateLastModified>'2000-01-01T00:00:00Z'",
+        "status='active' AND dateLastModified>='2000-01-01T00:00:00Z'",
+    )
 
 
 def _path_negated(case: Any) -> bool:
@@ -51,11 +55,16 @@ def prepare_positive(session: SuiteSession, op: Operation, case: Any) -> Context
     if op.entity and not op.scope and "sourcedId" in op.path_params:  # an entity's item route
         entity = op.entity
         if op.method == "PUT":
-            params["sourcedId"] = pick(world.existing(entity) or [world.fresh_id(entity)], key) \
-                if pick((True, False), key) else world.fresh_id(entity)
+            params["sourcedId"] = (
+                pick(world.existing(entity) or [world.fresh_id(entity)], key)
+                if pick((True, False), key)
+                else world.fresh_id(entity)
+            )
         elif op.method == "DELETE":
             params["sourcedId"], _ = session.create(entity, key)
-        elif pick((True, False, True), key) and (world.existing(entity) or session.create(entity, key)[1].status in (200, 201)):
+        elif pick((True, False, True), key) and (
+            world.existing(entity) or session.create(entity, key)[1].status in (200, 201)
+        ):
             params["sourcedId"] = pick(world.existing(entity), key)
         else:
             params["sourcedId"] = world.fresh_id(entity) + "-missing"
@@ -87,14 +96,22 @@ def prepare_positive(session: SuiteSession, op: Operation, case: Any) -> Context
     if op.query:
         case.query = _adapt_query(session, op, dict(case.query or {}), key)
         if op.service == "powerpath":
-            student, lesson = session.assigned(key)
-            case.query.update(student=student, lesson=lesson)
+            student, lesson_id = session.assigned(key)
+            case.query.update(student=student, lesson=lesson_id)
             case.query.pop("attempt", None)
     return Context(op, "positive", expect_success=expect_success, expect_not_found=expect_not_found, case=case)
 
 
-def _adapt_body(session: SuiteSession, op: Operation, body: Any, sourced: str | None, key: object,
-                klass: Any, line_item: str | None, school: str | None) -> Any:
+def _adapt_body(
+    session: SuiteSession,
+    op: Operation,
+    body: Any,
+    sourced: str | None,
+    key: object,
+    klass: Any,
+    line_item: str | None,
+    school: str | None,
+) -> Any:
     assert op.entity is not None
     world = session.world
     singular, plural = op.entity, ENTITY[op.entity].plural
@@ -102,9 +119,19 @@ def _adapt_body(session: SuiteSession, op: Operation, body: Any, sourced: str | 
         return body
     if plural in body and isinstance(body[plural], list):  # a bulk POST
         scoped_class = klass if op.scope and op.scope[0] == "class" else None
-        items = [adapt_record(singular, item, world, sourced_id=world.fresh_id(singular), key=(key, i),
-                              klass=scoped_class, line_item=line_item, school=school)
-                 for i, item in enumerate(body[plural])]
+        items = [
+            adapt_record(
+                singular,
+                item,
+                world,
+                sourced_id=world.fresh_id(singular),
+                key=(key, i),
+                klass=scoped_class,
+                line_item=line_item,
+                school=school,
+            )
+            for i, item in enumerate(body[plural])
+        ]
         return {plural: items}
     if singular in body:
         if op.method == "POST":
@@ -141,5 +168,11 @@ def send_case(session: SuiteSession, case: Any) -> Exchange:
     content = kwargs.get("data")
     if isinstance(content, str):
         content = content.encode("utf-8")
-    return session.send(kwargs["method"], kwargs["url"], params=kwargs.get("params"),
-                        json_body=kwargs.get("json"), content=content, headers=headers)
+    return session.send(
+        kwargs["method"],
+        kwargs["url"],
+        params=kwargs.get("params"),
+        json_body=kwargs.get("json"),
+        content=content,
+        headers=headers,
+    )

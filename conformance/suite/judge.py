@@ -15,16 +15,31 @@ from conformance.ledger import LEDGER
 COMMON = (*ERROR_CHECKS, *RESPONSE_CHECKS)
 
 
-def judge(exchange: Exchange, operation: str | None, *, expect_success: bool = False,
-          expect_not_found: bool = False, mode: Any = "probe") -> None:
+def judge(
+    exchange: Exchange,
+    operation: str | None,
+    *,
+    expect_success: bool = False,
+    expect_not_found: bool = False,
+    mode: Any = "probe",
+) -> None:
     """Run the common checks on one exchange and fail the test on a MUST failure."""
-    ctx = Context(BY_ID[operation] if operation else None, mode, expect_success=expect_success,
-                  expect_not_found=expect_not_found)
+    ctx = Context(
+        BY_ID[operation] if operation else None, mode, expect_success=expect_success, expect_not_found=expect_not_found
+    )
     raise_for(verify(ctx, exchange, COMMON))
 
 
-def expect(requirement: str, ok: bool, exchange: Exchange | None, *, title: str, expected: str, actual: str,
-           steps: tuple[Exchange, ...] = ()) -> None:
+def expect(
+    requirement: str,
+    ok: bool,
+    exchange: Exchange | None,
+    *,
+    title: str,
+    expected: str,
+    actual: str,
+    steps: tuple[Exchange, ...] = (),
+) -> None:
     """Record one verdict on a requirement; fail the test when a MUST is broken."""
     finding = Finding.ok(requirement) if ok else Finding.fail(requirement, title, expected, actual)
     failure = record(finding, exchange, steps=steps)

@@ -33,8 +33,19 @@ EXIT_USAGE, EXIT_UNREACHABLE = 2, 3
 _RESOLVED = pytest.StashKey[Resolved]()
 _ACTIVE = pytest.StashKey[bool]()
 _STARTED = pytest.StashKey[float]()
-_TARGET_KEYS = ("base_url", "token_url", "client_id", "client_secret", "token", "profile", "fixtures_path",
-                "connect_timeout", "read_timeout", "read_only", "embedded")
+_TARGET_KEYS = (
+    "base_url",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "token",
+    "profile",
+    "fixtures_path",
+    "connect_timeout",
+    "read_timeout",
+    "read_only",
+    "embedded",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,12 +53,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for flag, default, help_text in OPTIONS:
         # pytest owns --fixtures (it lists fixtures): the suite's is --fixtures-file under pytest.
         name = PYTEST_RENAMES.get(flag, flag)
-        group.addoption(name, dest=flag.lstrip("-").replace("-", "_"), default=env_default(flag, default),
-                        help=help_text)
+        group.addoption(
+            name, dest=flag.lstrip("-").replace("-", "_"), default=env_default(flag, default), help=help_text
+        )
     for flag in FLAGS:
         raw = env_default(flag, "") or ""
-        group.addoption(flag, action="store_true", default=raw.lower() in {"1", "true", "yes"},
-                        help="send GETs only (production smoke checks)")
+        group.addoption(
+            flag,
+            action="store_true",
+            default=raw.lower() in {"1", "true", "yes"},
+            help="send GETs only (production smoke checks)",
+        )
 
 
 SUITE_DIR = Path(__file__).resolve().parent
@@ -124,8 +140,11 @@ def _run_prefix(config: pytest.Config) -> str:
 def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     config = request.config
     target = config.stash[_RESOLVED].target
-    options = Options(max_examples=int(config.getoption("max_examples")), seed=int(config.getoption("seed")),
-                      read_only=target.read_only)
+    options = Options(
+        max_examples=int(config.getoption("max_examples")),
+        seed=int(config.getoption("seed")),
+        read_only=target.read_only,
+    )
     client = SuiteClient(target)
     try:
         world = World(target.fixtures(), _run_prefix(config))
@@ -145,9 +164,43 @@ def _reports(config: pytest.Config) -> Path:
     return Path(str(config.getoption("reports")))
 
 
+# --only names areas or requirement-ID prefixes; these words stand for whole services.
+_ONLY_ALIASES = {"PP": "powerpath", "GB": "gradebook", "GEN": "general"}
+_MODULE_AREAS = {
+    "test_external_tests": "powerpath PP",
+    "test_auth": "general GEN authentication",
+    "test_machines": "gradebook GB",
+    "test_records": "gradebook GB",
+    "test_not_found": "gradebook GB",
+}
+
+
+def _item_words(item: pytest.Item) -> str:
+    module = getattr(item, "module", None)
+    words = [item.nodeid, _MODULE_AREAS.get(module.__name__.rsplit(".", 1)[-1] if module else "", "")]
+    callspec = getattr(item, "callspec", None)
+    op = callspec.params.get("op") if callspec is not None else None
+    if op is not None:
+        words += [op.service, op.resource, op.id, "PP" if op.service == "powerpath" else "GB"]
+    return " ".join(words).lower()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--only a,b: keep the tests whose area, operation or requirement prefix matches a word."""
+    if _ACTIVE not in config.stash or not config.getoption("only"):
+        return
+    words = [w.strip() for w in str(config.getoption("only")).split(",") if w.strip()]
+    wanted = [_ONLY_ALIASES.get(w.upper(), w).lower() for w in words]
+    kept = [item for item in items if any(w in _item_words(item) for w in wanted)]
+    deselected = [item for item in items if item not in kept]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
+    outcome: Any = yield
     if _ACTIVE in item.config.stash:
         outcome.get_result().user_properties.append(("oc_requests", LEDGER.requests))
 
@@ -163,8 +216,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     _progress["tests"] += 1
     _progress["failed"] += report.outcome == "failed"
-    worker = getattr(report, "node", None)
-    key = getattr(worker, "gateway", None) and worker.gateway.id or "main"
+    gateway = getattr(getattr(report, "node", None), "gateway", None)
+    key = str(gateway.id) if gateway is not None else "main"
     for name, value in report.user_properties:
         if name == "oc_requests":
             _progress["requests"][key] = value
@@ -172,8 +225,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if now - _progress["last"] >= 2.0 or report.outcome == "failed":
         _progress["last"] = now
         area = report.nodeid.split("::")[-1].split("[")[0]
-        sys.stderr.write(f"[{area}] {_progress['tests']} tests, {sum(_progress['requests'].values())} requests, "
-                         f"{_progress['failed']} failed\n")
+        sys.stderr.write(
+            f"[{area}] {_progress['tests']} tests, {sum(_progress['requests'].values())} requests, "
+            f"{_progress['failed']} failed\n"
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -198,7 +253,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         started_at=datetime.fromtimestamp(config.stash[_STARTED], UTC).isoformat(timespec="seconds"),
         duration_s=time.time() - config.stash[_STARTED],
         errors=errors,
-        cleanup=tuple(config.stash.get(_CLEANUP, [])),
+        cleanup=tuple(_cleanup_errors(config)),
     )
     result = summary_module.build(merged, info)
     summary_module.write(result, reports)
@@ -207,6 +262,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 _SUMMARY = pytest.StashKey[dict[str, Any]]()
+
+
+def _cleanup_errors(config: pytest.Config) -> list[str]:
+    errors: list[str] = config.stash.get(_CLEANUP, [])
+    return errors
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
@@ -226,4 +286,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if result is not None:
         terminalreporter.write_line(summary_module.terminal(result))
         terminalreporter.write_line(f"reports: {_reports(config).resolve()}")
-

@@ -4,9 +4,9 @@ the schemathesis schemas, and the cleanup of everything the run wrote."""
 from __future__ import annotations
 
 import functools
-from urllib.parse import unquote, urlsplit
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
@@ -64,8 +64,13 @@ class SuiteSession:
         return exchange
 
     def _parts(self, path: str) -> list[str]:
-        return urlsplit(path).path.removeprefix(urlsplit(self.target.base_url).path).removeprefix(GRADEBOOK) \
-            .strip("/").split("/")
+        return (
+            urlsplit(path)
+            .path.removeprefix(urlsplit(self.target.base_url).path)
+            .removeprefix(GRADEBOOK)
+            .strip("/")
+            .split("/")
+        )
 
     def _note_write(self, path: str, exchange: Exchange) -> None:
         """Remember every record the run created so that cleanup can delete it."""
@@ -115,8 +120,11 @@ class SuiteSession:
             return self.world.klass.students[0] if self.world.klass.students else "missing", "missing"
         student = self.world.student_in(self.world.klass, key)
         if (student, lesson.sourcedId) not in self._assignments:
-            self.send("POST", powerpath_path("makeExternalTestAssignment"),
-                      json_body={"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True})
+            self.send(
+                "POST",
+                powerpath_path("makeExternalTestAssignment"),
+                json_body={"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True},
+            )
             self._assignments.add((student, lesson.sourcedId))
         return student, lesson.sourcedId
 

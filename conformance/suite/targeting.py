@@ -71,18 +71,29 @@ def resolve(values: dict[str, Any]) -> Resolved:
         "read_only": bool(values.get("read_only")),
     }
     if values.get("base_url"):
-        target = make_target(base_url=values["base_url"], token_url=values.get("token_url"),
-                             client_id=values.get("client_id"), client_secret=values.get("client_secret"),
-                             token=values.get("token"), **common)
+        target = make_target(
+            base_url=values["base_url"],
+            token_url=values.get("token_url"),
+            client_id=values.get("client_id"),
+            client_secret=values.get("client_secret"),
+            token=values.get("token"),
+            **common,
+        )
         return Resolved(target)
     if common["profile"] != "timeback":
-        make_target(base_url="http://127.0.0.1", token="x", **common)  # raises the profile error
+        make_target(base_url="http://127.0.0.1", token="x", **common)  # noqa: S106 - raises the profile error
     from conformance.reference import embedded
 
     server = embedded.start(fixtures=common["fixtures_path"])
     try:
-        target = make_target(base_url=server.base_url, token_url=server.token_url, client_id=server.client_id,
-                             client_secret=server.client_secret, embedded=True, **common)
+        target = make_target(
+            base_url=server.base_url,
+            token_url=server.token_url,
+            client_id=server.client_id,
+            client_secret=server.client_secret,
+            embedded=True,
+            **common,
+        )
     except ConfigError:
         server.stop()
         raise
@@ -98,6 +109,8 @@ def preflight(target: Target) -> None:
         if exchange.error and exchange.status is None:
             raise TargetUnreachable(f"{target.base_url} unreachable: {exchange.error}")
         if exchange.status == 401:
-            raise AuthenticationFailed(f"{target.base_url} refused the credentials (401 on GET {GRADEBOOK}/categories/)")
+            raise AuthenticationFailed(
+                f"{target.base_url} refused the credentials (401 on GET {GRADEBOOK}/categories/)"
+            )
     finally:
         client.close()

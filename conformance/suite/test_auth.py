@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.operations import OPERATIONS, Operation
+from conformance.contract.operations import ENTITY, OPERATIONS, Operation
 from conformance.suite.judge import expect, judge, skip_requirement
 from conformance.suite.session import SuiteSession
 from conformance.suite.world import baseline
@@ -16,16 +16,30 @@ def test_token_endpoint(suite: SuiteSession) -> None:
     if not target.uses_oauth:
         skip_requirement("GEN-AUTH-TOKEN", "a static --token was given: the token endpoint was not used")
         pytest.skip("static token: no token endpoint")
-    exchange = suite.client.send("POST", target.token_url or "", auth="none",
-                                 content=f"grant_type=client_credentials&client_id={target.client_id}&"
-                                         f"client_secret={target.client_secret}".encode(),
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    exchange = suite.client.send(
+        "POST",
+        target.token_url or "",
+        auth="none",
+        content=f"grant_type=client_credentials&client_id={target.client_id}&"
+        f"client_secret={target.client_secret}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     body = exchange.try_json()
-    ok = (exchange.status == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str)
-          and str(body.get("token_type", "")).lower() == "bearer" and isinstance(body.get("expires_in"), int | float))
-    expect("GEN-AUTH-TOKEN", ok, exchange, title="The token endpoint did not grant client credentials",
-           expected="200 {access_token, expires_in, token_type: Bearer}",
-           actual=f"{exchange.status} with keys {sorted(body) if isinstance(body, dict) else type(body).__name__}")
+    ok = (
+        exchange.status == 200
+        and isinstance(body, dict)
+        and isinstance(body.get("access_token"), str)
+        and str(body.get("token_type", "")).lower() == "bearer"
+        and isinstance(body.get("expires_in"), int | float)
+    )
+    expect(
+        "GEN-AUTH-TOKEN",
+        ok,
+        exchange,
+        title="The token endpoint did not grant client credentials",
+        expected="200 {access_token, expires_in, token_type: Bearer}",
+        actual=f"{exchange.status} with keys {sorted(body) if isinstance(body, dict) else type(body).__name__}",
+    )
 
 
 def _probe_body(op: Operation, suite: SuiteSession) -> object:
@@ -38,8 +52,6 @@ def _probe_body(op: Operation, suite: SuiteSession) -> object:
     assert op.entity is not None
     record = baseline(op.entity, suite.world, suite.world.fresh_id(op.entity))
     if op.request.endswith("bulkRequest"):
-        from conformance.contract.operations import ENTITY
-
         return {ENTITY[op.entity].plural: [record]}
     if op.method == "PATCH":
         return {op.entity: {"metadata": {"probe": "1"}}}
@@ -53,9 +65,19 @@ def test_refused_without_valid_token(op: Operation, credential: str, suite: Suit
         pytest.skip("read-only run: writes are not sent")
     suite.ensure_anchors()
     values = {name: suite.world.fresh_id("probe") for name in op.path_params}
-    exchange = suite.send(op.method, op.path.format(**values), json_body=_probe_body(op, suite), auth=credential,
-                          params={name: "probe" for name in op.required_query} or None)
+    exchange = suite.send(
+        op.method,
+        op.path.format(**values),
+        json_body=_probe_body(op, suite),
+        auth=credential,
+        params={name: "probe" for name in op.required_query} or None,
+    )
     judge(exchange, op.id)
-    expect("GEN-AUTH-REQUIRED", exchange.status == 401, exchange,
-           title="A request without a valid token was not refused with 401",
-           expected="401 unauthorisedrequest", actual=f"status {exchange.status}")
+    expect(
+        "GEN-AUTH-REQUIRED",
+        exchange.status == 401,
+        exchange,
+        title="A request without a valid token was not refused with 401",
+        expected="401 unauthorisedrequest",
+        actual=f"status {exchange.status}",
+    )

@@ -15,7 +15,9 @@ from conformance.machines.upsert import UpsertMachine
 from conformance.suite.session import SuiteSession
 
 MACHINES: dict[str, type[ConformanceMachine]] = {
-    "upsert": UpsertMachine, "pairs": PairsMachine, "collections": CollectionMachine,
+    "upsert": UpsertMachine,
+    "pairs": PairsMachine,
+    "collections": CollectionMachine,
 }
 
 
@@ -25,6 +27,13 @@ def test_machine(name: str, suite: SuiteSession) -> None:
         pytest.skip("read-only run: the state machines write")
     machine = MACHINES[name].bind(suite)
     budget = max(3, suite.options.max_examples // 2)
-    run_state_machine_as_test(machine, settings=settings(
-        max_examples=budget, stateful_step_count=12, deadline=None, database=None,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=budget,
+            stateful_step_count=12,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -29,7 +29,9 @@ def _scoped() -> list[Operation]:
 @pytest.mark.parametrize("op", _scoped(), ids=lambda op: op.id)
 def test_unknown_parent(op: Operation, suite: SuiteSession) -> None:
     """Each scoped list names its missing parent with the documented message."""
-    values = {name: suite.world.fresh_id(kind) + "-never-created" for name, kind in zip(op.path_params, op.scope, strict=True)}
+    values = {
+        name: suite.world.fresh_id(kind) + "-never-created" for name, kind in zip(op.path_params, op.scope, strict=True)
+    }
     exchange = suite.get(op.path.format(**values))
     judge(exchange, op.id, expect_not_found=True)
 
@@ -48,7 +50,12 @@ def test_results_for_unknown_line_item_store_nothing(suite: SuiteSession) -> Non
     listed = suite.get(collection_path("result"), params={"filter": f"sourcedId='{supplied}'"})
     body = listed.try_json()
     count = len(body.get("results", [])) if isinstance(body, dict) and isinstance(body.get("results"), list) else None
-    expect("GB-RESULT-POST-UNKNOWN-LINEITEM", got.status == 404 and count == 0, listed,
-           title="Results posted to an unknown line item were stored",
-           expected=f"GET /results/{supplied} → 404 and no listed record", actual=f"GET → {got.status}; listed {count}",
-           steps=(post, got, listed))
+    expect(
+        "GB-RESULT-POST-UNKNOWN-LINEITEM",
+        got.status == 404 and count == 0,
+        listed,
+        title="Results posted to an unknown line item were stored",
+        expected=f"GET /results/{supplied} → 404 and no listed record",
+        actual=f"GET → {got.status}; listed {count}",
+        steps=(post, got, listed),
+    )

@@ -43,8 +43,14 @@ def test_operation(op: Operation, mode: str, suite: SuiteSession) -> None:
     prepare = prepare_positive if mode == "positive" else prepare_negative
 
     @seed(suite.options.seed ^ zlib.crc32(f"{op.id}/{mode}".encode()))
-    @settings(max_examples=suite.options.max_examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink], report_multiple_bugs=False)
+    @settings(
+        max_examples=suite.options.max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+        report_multiple_bugs=False,
+    )
     @given(case=strategy)
     def run(case: object) -> None:
         ctx = prepare(suite, op, case)

@@ -40,32 +40,53 @@ def test_put_then_get_then_list(entity: Entity, suite: SuiteSession) -> None:
     judge(listed, _op("getAll", e, plural=True), expect_success=True)
     records = (listed.try_json() or {}).get(e.plural) if isinstance(listed.try_json(), dict) else None
     ids = [r.get("sourcedId") for r in records or [] if isinstance(r, dict)]
-    expect(f"GB-{e.singular.upper()}-LIST", ids == [sourced_id], listed,
-           title="A filtered collection does not list the record just PUT",
-           expected=f"exactly [{sourced_id!r}] for filter sourcedId='{sourced_id}'", actual=f"{ids}")
+    expect(
+        f"GB-{e.singular.upper()}-LIST",
+        ids == [sourced_id],
+        listed,
+        title="A filtered collection does not list the record just PUT",
+        expected=f"exactly [{sourced_id!r}] for filter sourcedId='{sourced_id}'",
+        actual=f"{ids}",
+    )
     bare = suite.get(collection_path(e.singular, slash=False), params={"limit": 1})
     observe("GEN-COLLECTION-NO-SLASH", f"GET /{e.plural} without the trailing slash answers {bare.status}")
     headers = [h for h in ("x-total-count", "link") if h in listed.headers]
-    observe("GEN-COLLECTION-HEADERS", f"collections send {', '.join(headers) if headers else 'neither X-Total-Count nor Link'}")
+    observe(
+        "GEN-COLLECTION-HEADERS",
+        f"collections send {', '.join(headers) if headers else 'neither X-Total-Count nor Link'}",
+    )
 
 
 def test_post_creates(entity: Entity, suite: SuiteSession) -> None:
     e = entity
     supplied = suite.world.fresh_id(e.singular)
-    post = suite.send("POST", collection_path(e.singular),
-                      json_body={e.singular: baseline(e.singular, suite.world, supplied)})
+    post = suite.send(
+        "POST", collection_path(e.singular), json_body={e.singular: baseline(e.singular, suite.world, supplied)}
+    )
     judge(post, _op("create", e), expect_success=True)
     pairs = (post.try_json() or {}).get("sourcedIdPairs") if isinstance(post.try_json(), dict) else None
     allocated = pairs.get("allocatedSourcedId") if isinstance(pairs, dict) else None
     echoed = pairs.get("suppliedSourcedId") if isinstance(pairs, dict) else None
-    expect("GB-PAIRS-SUPPLIED-ECHO", echoed == supplied, post, title="suppliedSourcedId does not echo the request",
-           expected=f"suppliedSourcedId {supplied!r}", actual=f"suppliedSourcedId {echoed!r}")
+    expect(
+        "GB-PAIRS-SUPPLIED-ECHO",
+        echoed == supplied,
+        post,
+        title="suppliedSourcedId does not echo the request",
+        expected=f"suppliedSourcedId {supplied!r}",
+        actual=f"suppliedSourcedId {echoed!r}",
+    )
     if isinstance(allocated, str) and allocated:
         got = suite.get(item_path(e.singular, allocated))
         record = (got.try_json() or {}).get(e.singular) if isinstance(got.try_json(), dict) else None
-        expect("GB-PAIRS-ALLOCATED-RESOLVES", got.status == 200 and isinstance(record, dict), got,
-               title="allocatedSourcedId does not resolve", expected=f"GET /{e.plural}/{allocated} → 200 with the record",
-               actual=f"status {got.status}", steps=(post, got))
+        expect(
+            "GB-PAIRS-ALLOCATED-RESOLVES",
+            got.status == 200 and isinstance(record, dict),
+            got,
+            title="allocatedSourcedId does not resolve",
+            expected=f"GET /{e.plural}/{allocated} → 200 with the record",
+            actual=f"status {got.status}",
+            steps=(post, got),
+        )
 
 
 def test_delete_soft_deletes(entity: Entity, suite: SuiteSession) -> None:
@@ -74,22 +95,36 @@ def test_delete_soft_deletes(entity: Entity, suite: SuiteSession) -> None:
     judge(put, _op("put", e), expect_success=True)
     deleted = suite.send("DELETE", item_path(e.singular, sourced_id))
     judge(deleted, _op("delete", e), expect_success=True)
-    expect(f"GB-{e.singular.upper()}-DELETE", deleted.status == 204 and not deleted.body, deleted,
-           title="DELETE does not answer 204 with an empty body", expected="204, empty body",
-           actual=f"{deleted.status}, {len(deleted.body)} bytes")
+    expect(
+        f"GB-{e.singular.upper()}-DELETE",
+        deleted.status == 204 and not deleted.body,
+        deleted,
+        title="DELETE does not answer 204 with an empty body",
+        expected="204, empty body",
+        actual=f"{deleted.status}, {len(deleted.body)} bytes",
+    )
     after = suite.get(item_path(e.singular, sourced_id))
     judge(after, None)
     record = (after.try_json() or {}).get(e.singular) if isinstance(after.try_json(), dict) else None
     status = record.get("status") if isinstance(record, dict) else None
     accepted = after.status == 404 or (after.status == 200 and status == "tobedeleted")
     for requirement in ("GB-SOFT-DELETE", "GB-READ-AFTER-DELETE"):
-        expect(requirement, accepted, after, title="A deleted record still reads as active",
-               expected="404, or 200 with status 'tobedeleted'", actual=f"{after.status} with status {status!r}",
-               steps=(put, deleted, after))
+        expect(
+            requirement,
+            accepted,
+            after,
+            title="A deleted record still reads as active",
+            expected="404, or 200 with status 'tobedeleted'",
+            actual=f"{after.status} with status {status!r}",
+            steps=(put, deleted, after),
+        )
     listed = suite.get(collection_path(e.singular), params={"filter": f"sourcedId='{sourced_id}'"})
     shown = (listed.try_json() or {}).get(e.plural) if isinstance(listed.try_json(), dict) else None
-    observe("GEN-DELETED-IN-LISTS", f"after DELETE, a filtered list shows {len(shown) if isinstance(shown, list) else '?'} "
-            f"record(s) for the deleted {e.singular}; GET answers {after.status}")
+    observe(
+        "GEN-DELETED-IN-LISTS",
+        f"after DELETE, a filtered list shows {len(shown) if isinstance(shown, list) else '?'} "
+        f"record(s) for the deleted {e.singular}; GET answers {after.status}",
+    )
     suite.world.forget(e.singular, sourced_id)
 
 
@@ -109,9 +144,15 @@ def test_patch_merges_metadata(name: str, suite: SuiteSession) -> None:
     record = (got.try_json() or {}).get(name) if isinstance(got.try_json(), dict) else None
     metadata = record.get("metadata") if isinstance(record, dict) else None
     merged = isinstance(metadata, dict) and metadata.get("kept") == "yes" and metadata.get("changed") == "after"
-    expect(f"GB-{name.upper()}-PATCH", merged, got, title="PATCH did not merge metadata",
-           expected="metadata holding kept='yes' and changed='after'", actual=f"metadata {metadata!r}",
-           steps=(put, patch, got))
+    expect(
+        f"GB-{name.upper()}-PATCH",
+        merged,
+        got,
+        title="PATCH did not merge metadata",
+        expected="metadata holding kept='yes' and changed='after'",
+        actual=f"metadata {metadata!r}",
+        steps=(put, patch, got),
+    )
 
 
 def test_open_points(suite: SuiteSession) -> None:
@@ -121,22 +162,28 @@ def test_open_points(suite: SuiteSession) -> None:
     world = suite.world
     suite.ensure_anchors()
     path_id, body_id = world.fresh_id("result"), world.fresh_id("result")
-    mismatch = suite.send("PUT", item_path("result", path_id),
-                          json_body={"result": baseline("result", world, body_id)})
+    mismatch = suite.send("PUT", item_path("result", path_id), json_body={"result": baseline("result", world, body_id)})
     stored = suite.get(item_path("result", path_id))
     world.remember("result", body_id)
-    observe("GEN-PUT-BODY-ID-MISMATCH", f"PUT with body sourcedId ≠ path answers {mismatch.status}; "
-            f"GET by the path id then answers {stored.status}")
+    observe(
+        "GEN-PUT-BODY-ID-MISMATCH",
+        f"PUT with body sourcedId ≠ path answers {mismatch.status}; GET by the path id then answers {stored.status}",
+    )
     dated = world.fresh_id("result")
-    date_only = suite.send("PUT", item_path("result", dated),
-                           json_body={"result": baseline("result", world, dated) | {"scoreDate": "2024-09-02"}})
+    date_only = suite.send(
+        "PUT",
+        item_path("result", dated),
+        json_body={"result": baseline("result", world, dated) | {"scoreDate": "2024-09-02"}},
+    )
     observe("GEN-DATE-ONLY-SCORE-DATE", f"a date-only scoreDate is answered {date_only.status}")
     line_item = world.anchors.get("lineItem")
     if line_item:
         items = [baseline("result", world, world.fresh_id("result"), key=i) for i in range(2)]
         several = suite.send("POST", f"{item_path('lineItem', line_item)}/results", json_body={"results": items})
         pairs = (several.try_json() or {}).get("sourcedIdPairs") if isinstance(several.try_json(), dict) else None
-        shape = "an array" if isinstance(pairs, list) else "one object" if isinstance(pairs, dict) else repr(type(pairs))
+        shape = (
+            "an array" if isinstance(pairs, list) else "one object" if isinstance(pairs, dict) else repr(type(pairs))
+        )
         observe("GEN-BULK-SEVERAL", f"posting 2 results answers {several.status} with sourcedIdPairs as {shape}")
         for item in items:
             world.remember("result", item["sourcedId"])

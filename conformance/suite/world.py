@@ -61,7 +61,8 @@ class World:
         return self.fixtures.classes[0]
 
     def class_of(self, key: object) -> ClassFixture:
-        return pick(self.fixtures.classes, key)
+        klass: ClassFixture = pick(self.fixtures.classes, key)
+        return klass
 
     def student_in(self, klass: ClassFixture, key: object) -> str:
         return str(pick(klass.students or self.fixtures.students, key))
@@ -91,30 +92,50 @@ def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> 
     student = world.student_in(klass, key)
     records: dict[str, Callable[[], dict[str, Any]]] = {
         "lineItem": lambda: {
-            "title": f"Line item {sourced_id}", "assignDate": ORIGIN_DATE, "dueDate": "2024-09-09T08:00:00Z",
-            "class": ref(klass.sourcedId), "school": ref(klass.school),
+            "title": f"Line item {sourced_id}",
+            "assignDate": ORIGIN_DATE,
+            "dueDate": "2024-09-09T08:00:00Z",
+            "class": ref(klass.sourcedId),
+            "school": ref(klass.school),
             "category": ref(world.category(key) or world.anchors["category"]),
         },
         "result": lambda: {
-            "lineItem": ref(world.anchors["lineItem"]), "student": ref(world.student_in(world.klass, key)),
-            "scoreStatus": "fully graded", "scoreDate": ORIGIN_DATE, "score": 87.5,
+            "lineItem": ref(world.anchors["lineItem"]),
+            "student": ref(world.student_in(world.klass, key)),
+            "scoreStatus": "fully graded",
+            "scoreDate": ORIGIN_DATE,
+            "score": 87.5,
         },
         "assessmentLineItem": lambda: {"title": f"Assessment {sourced_id}"},
         "assessmentResult": lambda: {
-            "assessmentLineItem": ref(world.anchors["assessmentLineItem"]), "student": ref(student),
-            "scoreStatus": "fully graded", "scoreDate": ORIGIN_DATE, "score": 0.75,
+            "assessmentLineItem": ref(world.anchors["assessmentLineItem"]),
+            "student": ref(student),
+            "scoreStatus": "fully graded",
+            "scoreDate": ORIGIN_DATE,
+            "score": 0.75,
         },
         "category": lambda: {"title": f"Category {sourced_id}", "weight": 0.25},
         "scoreScale": lambda: {
-            "title": f"Scale {sourced_id}", "type": "letter", "class": ref(klass.sourcedId),
+            "title": f"Scale {sourced_id}",
+            "type": "letter",
+            "class": ref(klass.sourcedId),
             "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
         },
     }
     return {"sourcedId": sourced_id, "status": "active", **records[entity]()}
 
 
-def adapt_record(entity: str, record: Any, world: World, *, sourced_id: str | None, key: object,
-                 klass: ClassFixture | None = None, line_item: str | None = None, school: str | None = None) -> Any:
+def adapt_record(
+    entity: str,
+    record: Any,
+    world: World,
+    *,
+    sourced_id: str | None,
+    key: object,
+    klass: ClassFixture | None = None,
+    line_item: str | None = None,
+    school: str | None = None,
+) -> Any:
     """Rewrite a generated record so that its references exist and its ids agree; keep the rest."""
     if not isinstance(record, dict):
         return record
