@@ -109,10 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=EnvDefaultsParser)
 
     validate = sub.add_parser("validate", help="validate one JSON payload against a schema kind")
-    validate.add_argument("kind", nargs="?", help="e.g. result.putRequest, lineItem.single, powerpath.makeAssignmentRequest")
+    validate.add_argument(
+        "kind", nargs="?", help="e.g. result.putRequest, lineItem.single, powerpath.makeAssignmentRequest"
+    )
     validate.add_argument("file", nargs="?", help="the JSON file")
-    validate.add_argument("--reading", choices=("lenient", "strict"), default="lenient",
-                          help="lenient: what a server must accept and a response must contain; strict: what the suite sends")
+    validate.add_argument(
+        "--reading",
+        choices=("lenient", "strict"),
+        default="lenient",
+        help="lenient: what a server must accept and a response must contain; strict: what the suite sends",
+    )
     validate.add_argument("--list", action="store_true", help="list the kinds")
     validate.set_defaults(func=_cmd_validate)
 
@@ -123,15 +129,23 @@ def build_parser() -> argparse.ArgumentParser:
     spec.set_defaults(func=_cmd_openapi)
 
     run = sub.add_parser("run", help="run the suite against a target (default: the embedded reference server)")
-    from conformance.suite.targeting import FLAGS, OPTIONS
+    from conformance.suite.targeting import FLAG_HELP, FLAGS, OPTIONS
 
     for flag, default, help_text in OPTIONS:
         add(run, flag, default=default, help=help_text)
     for flag in FLAGS:
-        add(run, flag, action="store_true", default=False, help="send GETs only (production smoke checks)")
+        add(run, flag, action="store_true", default=False, help=FLAG_HELP[flag])
     add(run, "--workers", default="1", help="parallel workers (pytest-xdist)")
     add(run, "--baseline", default=None, help="a previous summary.json to compare with")
     run.set_defaults(func=_lazy("conformance.runner.command", "run"))
+
+    selftest = sub.add_parser("selftest", help="the kill matrix: the suite against every reference-server fault")
+    selftest.add_argument("--faults", default="", help="comma-separated faults (default: all, plus benign ones)")
+    selftest.add_argument("--subset", choices=("all", "ci"), default="all", help="ci: the representative subset")
+    add(selftest, "--max-examples", default="8", help="examples per operation and mode in each run")
+    add(selftest, "--seed", default="0", help="random seed for every run")
+    selftest.add_argument("--reports", default="reports/selftest", help="where the runs and the matrix go")
+    selftest.set_defaults(func=_lazy("conformance.selftest.command", "selftest"))
 
     serve = sub.add_parser("serve", help="run the reference server on its own")
     add(serve, "--host", default="127.0.0.1", help="loopback address to bind")

@@ -27,9 +27,12 @@ class Entry:
     failed: int = 0
     observations: list[str] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)
+    first_failure_request: int | None = None  # the process's request count when it first failed
 
     def merge(self, other: Entry) -> None:
         self.passed += other.passed
+        firsts = [n for n in (self.first_failure_request, other.first_failure_request) if n is not None]
+        self.first_failure_request = min(firsts) if firsts else None
         self.failed += other.failed
         for failure in other.failures:
             if len(self.failures) < MAX_KEPT and failure not in self.failures:
@@ -60,6 +63,8 @@ class Ledger:
         with self._lock:
             entry = self._entry(requirement)
             entry.failed += 1
+            if entry.first_failure_request is None:
+                entry.first_failure_request = self.requests
             record = {"message": redaction.redact(message), "reproduction": redaction.redact(reproduction)}
             if len(entry.failures) < MAX_KEPT and record not in entry.failures:
                 entry.failures.append(record)
@@ -83,8 +88,11 @@ class Ledger:
 
     def dump(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"requests": self.requests, "errors": self.errors,
-                "entries": {k: asdict(v) for k, v in self.entries.items()}}
+        data = {
+            "requests": self.requests,
+            "errors": self.errors,
+            "entries": {k: asdict(v) for k, v in self.entries.items()},
+        }
         path.write_text(json.dumps(data), encoding="utf-8")
 
     @classmethod

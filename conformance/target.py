@@ -79,8 +79,15 @@ def make_target(
     if token and (client_id or client_secret):
         raise ConfigError("give either --token or --client-id/--client-secret, not both")
     if not token:
-        missing = [flag for flag, value in (("--token-url", token_url), ("--client-id", client_id),
-                                             ("--client-secret", client_secret)) if not value]
+        missing = [
+            flag
+            for flag, value in (
+                ("--token-url", token_url),
+                ("--client-id", client_id),
+                ("--client-secret", client_secret),
+            )
+            if not value
+        ]
         if missing:
             raise ConfigError(f"OAuth2 needs {', '.join(missing)} (or give a static --token)")
         token_url = _check_url("--token-url", token_url or "")
@@ -88,7 +95,18 @@ def make_target(
         raise ConfigError(f"fixtures file {fixtures_path} does not exist")
     if connect_timeout <= 0 or read_timeout <= 0:
         raise ConfigError("timeouts must be positive")
-    target = Target(base, token_url, client_id, client_secret, token, profile, fixtures_path,
-                    connect_timeout, read_timeout, read_only, embedded)
+    target = Target(
+        base,
+        token_url,
+        client_id,
+        client_secret,
+        token,
+        profile,
+        fixtures_path,
+        connect_timeout,
+        read_timeout,
+        read_only,
+        embedded,
+    )
     target.fixtures()  # fail now, with a one-line message, not mid-run
     return target

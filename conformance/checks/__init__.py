@@ -102,8 +102,9 @@ class Failure:
 Check = Callable[[Context, Exchange], "Finding | Iterable[Finding] | None"]
 
 
-def record(finding: Finding, exchange: Exchange | None, ledger: Ledger = LEDGER,
-           steps: Sequence[Exchange] = ()) -> Failure | None:
+def record(
+    finding: Finding, exchange: Exchange | None, ledger: Ledger = LEDGER, steps: Sequence[Exchange] = ()
+) -> Failure | None:
     """Put one finding in the ledger; return a Failure for a failed MUST or SHOULD."""
     requirement = catalogue.get(finding.requirement)
     if finding.outcome == "passed":

@@ -76,14 +76,27 @@ def schemathesis_checks(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         return
     for check, requirement in _FIXED:
         failed = _run(case, exchange, check)
-        yield Finding.fail(requirement, "schemathesis: " + check.__name__, "see requirement", failed) if failed \
+        yield (
+            Finding.fail(requirement, "schemathesis: " + check.__name__, "see requirement", failed)
+            if failed
             else Finding.ok(requirement)
+        )
     if exchange.status in op.success and op.response is not None and exchange.status != 204:
         failed = _run(case, exchange, response_schema_conformance)
-        yield (Finding.fail(schema_requirement(op), "Response violates the schema", f"a valid {op.response}", failed)
-               if failed else Finding.ok(schema_requirement(op)))
+        yield (
+            Finding.fail(schema_requirement(op), "Response violates the schema", f"a valid {op.response}", failed)
+            if failed
+            else Finding.ok(schema_requirement(op))
+        )
     if ctx.mode == "negative" and true_negative(op.request, case.body):
         failed = _run(case, exchange, negative_data_rejection)
-        yield (Finding.fail("GEN-REJECT-INVALID-BODY", "An invalid body was accepted",
-                            "status 400 or 422 (404 where the path names a missing record)", failed)
-               if failed else Finding.ok("GEN-REJECT-INVALID-BODY"))
+        yield (
+            Finding.fail(
+                "GEN-REJECT-INVALID-BODY",
+                "An invalid body was accepted",
+                "status 400 or 422 (404 where the path names a missing record)",
+                failed,
+            )
+            if failed
+            else Finding.ok("GEN-REJECT-INVALID-BODY")
+        )

@@ -8,8 +8,14 @@ from conformance.client import Exchange
 from conformance.contract import schemas
 
 # API.md, Errors: code-minor value by status.
-CODE_MINOR = {400: "invaliddata", 422: "invaliddata", 401: "unauthorisedrequest", 403: "forbidden",
-              404: "unknownobject", 429: "server_busy"}
+CODE_MINOR = {
+    400: "invaliddata",
+    422: "invaliddata",
+    401: "unauthorisedrequest",
+    403: "forbidden",
+    404: "unknownobject",
+    429: "server_busy",
+}
 
 
 def _is_client_error(exchange: Exchange) -> bool:
@@ -24,13 +30,20 @@ def imsx_error_body(ctx: Context, exchange: Exchange) -> Finding | None:
     try:
         body = exchange.json()
     except ValueError:
-        return Finding.fail(requirement, "Error body is not JSON", "an imsx JSON object",
-                            f"{exchange.content_type or 'no content type'}: {exchange.body_excerpt(120)!r}")
+        return Finding.fail(
+            requirement,
+            "Error body is not JSON",
+            "an imsx JSON object",
+            f"{exchange.content_type or 'no content type'}: {exchange.body_excerpt(120)!r}",
+        )
     problems = schemas.problems("imsxStatusInfo", body)
     if problems:
-        return Finding.fail(requirement, "Error body is not an imsx status object",
-                            "imsx_codeMajor 'failure', imsx_severity 'error', imsx_description, imsx_CodeMinor",
-                            "; ".join(str(p) for p in problems[:4]))
+        return Finding.fail(
+            requirement,
+            "Error body is not an imsx status object",
+            "imsx_codeMajor 'failure', imsx_severity 'error', imsx_description, imsx_CodeMinor",
+            "; ".join(str(p) for p in problems[:4]),
+        )
     return Finding.ok(requirement)
 
 
@@ -43,8 +56,12 @@ def imsx_code_minor(ctx: Context, exchange: Exchange) -> Finding | None:
     values = [f.get("imsx_codeMinorFieldValue") for f in body["imsx_CodeMinor"]["imsx_codeMinorField"]]
     if expected in values:
         return Finding.ok("GEN-ERROR-CODE-MINOR")
-    return Finding.fail("GEN-ERROR-CODE-MINOR", f"Wrong imsx code-minor for {exchange.status}",
-                        f"imsx_codeMinorFieldValue {expected!r}", f"{values}")
+    return Finding.fail(
+        "GEN-ERROR-CODE-MINOR",
+        f"Wrong imsx code-minor for {exchange.status}",
+        f"imsx_codeMinorFieldValue {expected!r}",
+        f"{values}",
+    )
 
 
 def not_found(ctx: Context, exchange: Exchange) -> Finding | None:
@@ -62,8 +79,12 @@ def not_found(ctx: Context, exchange: Exchange) -> Finding | None:
     body = exchange.try_json()
     description = body.get("imsx_description") if isinstance(body, dict) else None
     if description != op.not_found:
-        return Finding.fail(requirement, "404 without the documented message",
-                            f"imsx_description {op.not_found!r}", f"imsx_description {description!r}")
+        return Finding.fail(
+            requirement,
+            "404 without the documented message",
+            f"imsx_description {op.not_found!r}",
+            f"imsx_description {description!r}",
+        )
     return Finding.ok(requirement)
 
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from conformance.contract.operations import ENTITY, Operation
 
-_ENTITY_VERBS = {"getAll": "LIST", "create": "CREATE", "get": "GET", "put": "PUT-UPSERT", "delete": "DELETE", "patch": "PATCH"}
+_ENTITY_VERBS = {
+    "getAll": "LIST",
+    "create": "CREATE",
+    "get": "GET",
+    "put": "PUT-UPSERT",
+    "delete": "DELETE",
+    "patch": "PATCH",
+}
 _POWERPATH = {
     "makeExternalTestAssignment": "PP-ASSIGN",
     "importExternalTestAssignmentResults": "PP-IMPORT",
@@ -21,8 +28,10 @@ def _entity_verb(op: Operation) -> str | None:
         return None
     entity = ENTITY[op.entity]
     for prefix, verb in _ENTITY_VERBS.items():
-        if op.id in (f"{prefix}{entity.singular[0].upper()}{entity.singular[1:]}",
-                     f"{prefix}{entity.plural[0].upper()}{entity.plural[1:]}"):
+        if op.id in (
+            f"{prefix}{entity.singular[0].upper()}{entity.singular[1:]}",
+            f"{prefix}{entity.plural[0].upper()}{entity.plural[1:]}",
+        ):
             return verb
     return None
 

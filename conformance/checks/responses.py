@@ -19,8 +19,12 @@ def success_status(ctx: Context, exchange: Exchange) -> Finding | None:
     if exchange.status in op.success:
         return Finding.ok(requirement)
     expected = " or ".join(str(s) for s in op.success)
-    return Finding.fail(requirement, "A valid request was not answered with its documented success status",
-                        f"status {expected}", f"status {exchange.status}")
+    return Finding.fail(
+        requirement,
+        "A valid request was not answered with its documented success status",
+        f"status {expected}",
+        f"status {exchange.status}",
+    )
 
 
 def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -31,15 +35,22 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     try:
         body = exchange.json()
     except ValueError:
-        yield Finding.fail(schema_requirement(op), "Success body is not JSON", f"a JSON {op.response}",
-                           f"{exchange.content_type}: {exchange.body_excerpt(120)!r}")
+        yield Finding.fail(
+            schema_requirement(op),
+            "Success body is not JSON",
+            f"a JSON {op.response}",
+            f"{exchange.content_type}: {exchange.body_excerpt(120)!r}",
+        )
         return
     if ctx.case is None:  # schemathesis judges the cases it generated; this judges everything else
         problems = schemas.problems(op.response, body, "lenient")
         if problems:
-            yield Finding.fail(schema_requirement(op), f"Response is not a valid {op.response}",
-                               f"a body valid under {op.response} (lenient reading)",
-                               "; ".join(str(p) for p in problems[:6]))
+            yield Finding.fail(
+                schema_requirement(op),
+                f"Response is not a valid {op.response}",
+                f"a body valid under {op.response} (lenient reading)",
+                "; ".join(str(p) for p in problems[:6]),
+            )
             return
         yield Finding.ok(schema_requirement(op))
     if schemas.has_readings(op.response) and schemas.is_valid(op.response, body, "lenient"):

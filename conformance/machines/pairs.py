@@ -74,13 +74,14 @@ class PairsMachine(ConformanceMachine):
             )
         self.check(
             "GB-PAIRS-ALLOCATED-UNIQUE",
-            isinstance(allocated, str) and allocated not in self.allocated,
+            isinstance(allocated, str) and allocated not in world.allocated,
             post,
             title="An allocated sourcedId was handed out twice",
             expected="a sourcedId never allocated before",
             actual=repr(allocated),
         )
         assert isinstance(allocated, str)
+        world.allocated.add(allocated)
         self.written.append(("result", allocated))
         self.session.world.remember("result", allocated)
         record.pop("sourcedId", None)

@@ -48,11 +48,18 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         status = requirement_status(requirement.level, entry)
         counts["observations" if status == "observed" else status] += 1
         row: dict[str, Any] = {
-            "id": requirement.id, "level": requirement.level, "status": status, "title": requirement.title,
-            "statement": requirement.statement, "source": requirement.source, "area": requirement.area,
+            "id": requirement.id,
+            "level": requirement.level,
+            "status": status,
+            "title": requirement.title,
+            "statement": requirement.statement,
+            "source": requirement.source,
+            "area": requirement.area,
             "checks": {"passed": entry.passed if entry else 0, "failed": entry.failed if entry else 0},
             "failures": list(entry.failures) if entry and status == "failed" else [],
         }
+        if entry and status == "failed" and entry.first_failure_request is not None:
+            row["first_failure_request"] = entry.first_failure_request
         if entry and entry.observations:
             row["observations"] = list(entry.observations)
         if status == "skipped":

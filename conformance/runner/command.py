@@ -24,18 +24,33 @@ _SECRET_OPTIONS = ("client_secret", "token")
 
 
 def _values(args: argparse.Namespace) -> dict[str, Any]:
-    names = [flag.lstrip("-").replace("-", "_") for flag, _, _ in OPTIONS] + ["read_only"]
+    names = [flag.lstrip("-").replace("-", "_") for flag, _, _ in OPTIONS] + ["read_only", "no_shrink"]
     return {name: getattr(args, name, None) for name in names}
 
 
 def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, reports: Path) -> list[str]:
     target = resolved.target
-    args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "--tb=no", "--no-header",
-            "-o", "console_output_style=classic",
-            f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}",
-            f"--base-url={target.base_url}", f"--profile={target.profile}", f"--reports={reports}",
-            f"--seed={values.get('seed') or 0}", f"--max-examples={values.get('max_examples') or 20}",
-            f"--connect-timeout={target.connect_timeout}", f"--read-timeout={target.read_timeout}"]
+    args = [
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "--no-header",
+        "-o",
+        "console_output_style=classic",
+        f"--junitxml={reports / 'junit.xml'}",
+        f"--alluredir={reports / 'allure-results'}",
+        f"--base-url={target.base_url}",
+        f"--profile={target.profile}",
+        f"--reports={reports}",
+        f"--seed={values.get('seed') or 0}",
+        f"--hypothesis-seed={values.get('seed') or 0}",  # the state machines draw from Hypothesis's global seed
+        f"--max-examples={values.get('max_examples') or 20}",
+        f"--connect-timeout={target.connect_timeout}",
+        f"--read-timeout={target.read_timeout}",
+    ]
     if target.token_url:
         args.append(f"--token-url={target.token_url}")
     if target.client_id:
@@ -46,6 +61,8 @@ def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, repor
         args.append(f"--only={values['only']}")
     if target.read_only:
         args.append("--read-only")
+    if values.get("no_shrink"):
+        args.append("--no-shrink")
     if workers > 1:
         args += ["-n", str(workers)]
     return args
@@ -58,16 +75,20 @@ def run(args: argparse.Namespace) -> int:
         if not 1 <= workers <= 64:
             raise ValueError
     except ValueError:
-        print(f"oneroster-conformance: error: --workers must be a whole number from 1 to 64, not {args.workers!r}",
-              file=sys.stderr)
+        print(
+            f"oneroster-conformance: error: --workers must be a whole number from 1 to 64, not {args.workers!r}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     for name, kind in (("seed", int), ("max_examples", int)):
         try:
             if kind(values.get(name) or 0) < 0:
                 raise ValueError
         except ValueError:
-            print(f"oneroster-conformance: error: --{name.replace('_', '-')} must be a non-negative whole number",
-                  file=sys.stderr)
+            print(
+                f"oneroster-conformance: error: --{name.replace('_', '-')} must be a non-negative whole number",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
     try:
         resolved = resolve(values)

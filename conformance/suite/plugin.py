@@ -23,9 +23,19 @@ import pytest
 from conformance import redaction
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.ledger import LEDGER, Ledger
+from conformance.machines import tools
 from conformance.reporting import summary as summary_module
 from conformance.suite.session import Options, SuiteSession
-from conformance.suite.targeting import FLAGS, OPTIONS, PYTEST_RENAMES, Resolved, env_default, preflight, resolve
+from conformance.suite.targeting import (
+    FLAG_HELP,
+    FLAGS,
+    OPTIONS,
+    PYTEST_RENAMES,
+    Resolved,
+    env_default,
+    preflight,
+    resolve,
+)
 from conformance.suite.world import World
 from conformance.target import ConfigError, Target
 
@@ -62,7 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             flag,
             action="store_true",
             default=raw.lower() in {"1", "true", "yes"},
-            help="send GETs only (production smoke checks)",
+            help=FLAG_HELP[flag],
         )
 
 
@@ -144,6 +154,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
         max_examples=int(config.getoption("max_examples")),
         seed=int(config.getoption("seed")),
         read_only=target.read_only,
+        shrink=not config.getoption("no_shrink"),
     )
     client = SuiteClient(target)
     try:
@@ -151,6 +162,9 @@ def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     except ConfigError as exc:
         pytest.exit(str(exc), returncode=EXIT_USAGE)
     session = SuiteSession(target, client, world, options)
+    # PowerPath's tool doubles, when the target announces a control interface for them (DESIGN.md,
+    # "External tools in the reference server"); None otherwise, and the machines say what they skip.
+    session.tool_control = tools.discover(client)
     yield session
     session.cleanup()
     client.close()

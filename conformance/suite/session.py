@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import schemathesis
+from hypothesis import Phase
 from schemathesis.config import SchemathesisConfig
 
 from conformance.client import Exchange, SuiteClient
@@ -38,6 +39,11 @@ class Options:
     seed: int = 0
     only: tuple[str, ...] = ()
     read_only: bool = False
+    shrink: bool = True
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        return (Phase.explicit, Phase.generate, Phase.shrink) if self.shrink else (Phase.explicit, Phase.generate)
 
 
 @dataclass

@@ -29,7 +29,11 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("--connect-timeout", "5", "connect timeout, seconds"),
     ("--read-timeout", "30", "read timeout, seconds"),
 )
-FLAGS = ("--read-only",)
+FLAGS = ("--read-only", "--no-shrink")
+FLAG_HELP = {
+    "--read-only": "send GETs only (production smoke checks)",
+    "--no-shrink": "report the first failing example as found (faster; longer reproductions)",
+}
 PYTEST_RENAMES = {"--fixtures": "--fixtures-file"}
 
 

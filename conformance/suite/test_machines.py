@@ -34,6 +34,7 @@ def test_machine(name: str, suite: SuiteSession) -> None:
             stateful_step_count=12,
             deadline=None,
             database=None,
+            phases=suite.options.phases,
             suppress_health_check=list(HealthCheck),
         ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zlib
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
@@ -48,7 +48,7 @@ def test_operation(op: Operation, mode: str, suite: SuiteSession) -> None:
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
+        phases=suite.options.phases,
         report_multiple_bugs=False,
     )
     @given(case=strategy)

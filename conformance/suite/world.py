@@ -35,6 +35,7 @@ class World:
     # Records this process created, by entity: sourcedId → the class they belong to (when any).
     created: dict[str, dict[str, str | None]] = field(default_factory=dict)
     anchors: dict[str, str] = field(default_factory=dict)  # entity → a record kept for references
+    allocated: set[str] = field(default_factory=set)  # every allocatedSourcedId seen in this process
     _counter: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

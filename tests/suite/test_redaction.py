@@ -24,8 +24,12 @@ def test_headers_are_masked() -> None:
 
 def test_curl_reads_the_token_from_the_environment() -> None:
     redaction.register("live-token-abcdef")
-    exchange = Exchange("PUT", "http://127.0.0.1:1/x", {"Authorization": "Bearer live-token-abcdef",
-                                                         "Content-Type": "application/json"}, b'{"a": 1}')
+    exchange = Exchange(
+        "PUT",
+        "http://127.0.0.1:1/x",
+        {"Authorization": "Bearer live-token-abcdef", "Content-Type": "application/json"},
+        b'{"a": 1}',
+    )
     curl = exchange.curl()
     assert "live-token-abcdef" not in curl
     assert "$ONEROSTER_TOKEN" in curl and "--data-binary" in curl

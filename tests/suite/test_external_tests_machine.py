@@ -1,0 +1,144 @@
+"""The PowerPath external-test machine against the reference server: it passes the correct server,
+keeps to the observable subset without a tool control interface, and fails each PowerPath fault with
+the requirement the fault breaks, showing the shrunk steps as curl commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from conformance.checks import ConformanceFailure
+from conformance.client import SuiteClient
+from conformance.ledger import LEDGER
+from conformance.machines.external_tests import ExternalTestMachine
+from conformance.machines.tools import discover
+from conformance.reference import embedded
+from conformance.suite.session import Options, SuiteSession
+from conformance.suite.world import World
+from conformance.target import make_target
+
+pytestmark = pytest.mark.network
+
+SETTINGS = settings(max_examples=8, stateful_step_count=12, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck), phases=[p for p in Phase if p is not Phase.explain])
+
+
+@contextmanager
+def session_for(*faults: str, control: bool = True) -> Iterator[SuiteSession]:
+    server = embedded.start(faults=faults)
+    try:
+        target = make_target(base_url=server.base_url, token_url=server.token_url, client_id=server.client_id,
+                             client_secret=server.client_secret)
+        client = SuiteClient(target)
+        session = SuiteSession(target, client, World(target.fixtures(), "selftest-"), Options())
+        session.tool_control = discover(client) if control else None
+        try:
+            yield session
+        finally:
+            client.close()
+    finally:
+        server.stop()
+
+
+def run_machine(session: SuiteSession, lesson_id: str) -> ConformanceFailure | None:
+    lesson = next(x for x in session.world.fixtures.lessons if x.sourcedId == lesson_id)
+    try:
+        run_state_machine_as_test(ExternalTestMachine.for_lesson(lesson).bind(session), settings=SETTINGS)
+    except ConformanceFailure as exc:
+        return exc
+    return None
+
+
+def outcomes(requirement: str) -> tuple[int, int]:
+    entry = LEDGER.entries.get(requirement)
+    return (entry.passed, entry.failed) if entry else (0, 0)
+
+
+@pytest.mark.parametrize("lesson", ["fx-lesson-test-out-edulastic", "fx-lesson-placement-mastery-track"])
+def test_the_correct_server_passes_the_whole_cycle(lesson: str) -> None:
+    finalize = "PP-FINALIZE-EDULASTIC" if "edulastic" in lesson else "PP-FINALIZE-MASTERY-TRACK"
+    watched = ("PP-IMPORT", "PP-PROGRESS", "PP-NOT-FINALIZED-EARLY", finalize, "PP-NO-REIMPORT", "PP-ATTEMPTS")
+    before = {r: outcomes(r) for r in watched}
+    with session_for() as session:
+        assert session.tool_control == "/_conformance/tools"
+        assert run_machine(session, lesson) is None
+    for requirement in watched:
+        passed, failed = outcomes(requirement)
+        assert failed == before[requirement][1], requirement
+        assert passed > before[requirement][0], f"{requirement} was never checked"
+
+
+def test_without_tool_control_only_the_observable_subset_runs() -> None:
+    before = {r: outcomes(r) for r in ("PP-IMPORT", "PP-NOT-FINALIZED-EARLY", "PP-ATTEMPTS", "PP-NO-REIMPORT")}
+    with session_for(control=False) as session:
+        assert run_machine(session, "fx-lesson-unit-test-edulastic") is None
+    assert outcomes("PP-IMPORT")[0] > before["PP-IMPORT"][0]
+    assert outcomes("PP-NOT-FINALIZED-EARLY")[0] > before["PP-NOT-FINALIZED-EARLY"][0]
+    for requirement in ("PP-ATTEMPTS", "PP-NO-REIMPORT"):  # they need a finalized attempt: never reached
+        assert outcomes(requirement) == before[requirement], requirement
+
+
+# fault → (a lesson that shows it, the requirements it must fail)
+MACHINE_FAULTS = {
+    "premature-finalization": ("fx-lesson-unit-test-edulastic", {"PP-NOT-FINALIZED-EARLY"}),
+    "reimport-after-finalization": ("fx-lesson-unit-test-mastery-track", {"PP-NO-REIMPORT"}),
+    "edulastic-score-average-of-answered": ("fx-lesson-unit-test-edulastic", {"PP-EDULASTIC-SCORE"}),
+    "attempt-not-incremented": ("fx-lesson-unit-test-edulastic", {"PP-ATTEMPTS"}),
+    "enroll-despite-skip": ("fx-lesson-test-out-edulastic", {"PP-ENROLLMENT"}),
+    "mastery-track-finalize-without-processed": ("fx-lesson-test-out-mastery-track", {"PP-FINALIZE-MASTERY-TRACK"}),
+}
+
+
+@pytest.mark.parametrize("fault", MACHINE_FAULTS)
+def test_each_fault_fails_its_requirement_with_shrunk_steps(fault: str) -> None:
+    lesson, expected = MACHINE_FAULTS[fault]
+    with session_for(fault) as session:
+        failure = run_machine(session, lesson)
+    assert failure is not None, f"{fault} was not caught"
+    assert expected <= {f.finding.requirement for f in failure.failures}
+    message = str(failure)
+    assert "Steps:" in message and "curl -sS -X" in message
+    assert '"Authorization: Bearer $ONEROSTER_TOKEN"' in message  # the token itself is never printed
+    assert 0 < len(failure.failures[0].steps) <= 16, "the shrunk run is short"
+
+
+# CLI: `oneroster-conformance run` against a faulty server, as a vendor would run it.
+CLI_FAULTS = {
+    "premature-finalization": "PP-NOT-FINALIZED-EARLY",
+    "import-without-assignment-200": "PP-FAIL-NO-ASSIGNMENT",
+    "non-external-lesson-accepted": "PP-FAIL-NON-EXTERNAL",
+}
+
+
+def _run_cli(fault: str, reports: Path) -> tuple[int, dict[str, object]]:
+    with embedded.start(faults=[fault]) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
+        env["ONEROSTER_CLIENT_SECRET"] = server.client_secret
+        argv = [sys.executable, "-m", "conformance", "run", "--base-url", server.base_url, "--token-url",
+                server.token_url, "--client-id", server.client_id, "--max-examples", "2", "--only", "PP",
+                "--reports", str(reports)]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return done.returncode, json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_the_cli_fails_powerpath_faults(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(len(CLI_FAULTS)) as pool:
+        runs = dict(zip(CLI_FAULTS, pool.map(lambda f: _run_cli(f, tmp_path / f), CLI_FAULTS), strict=True))
+    for fault, requirement in CLI_FAULTS.items():
+        code, summary = runs[fault]
+        assert code == 1, fault
+        rows = {r["id"]: r for r in summary["requirements"]}  # type: ignore[attr-defined]
+        row = rows[requirement]
+        assert row["status"] == "failed", (fault, row["status"])
+        assert "curl -sS -X" in row["failures"][0]["reproduction"]

@@ -1,0 +1,108 @@
+"""The `run` command's contract (DESIGN.md; issue 4 acceptance): verdicts, exit codes, one-line
+errors, the same verdict however the reference server is reached, and seeds that never fail it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance import catalogue
+from conformance.reference import embedded
+
+from ._run import against, cli
+
+
+def test_default_run_is_conformant(tmp_path: Path) -> None:
+    """Fresh `run`, no target: exit 0, conformant, ≥1,000 requests, every MUST passed or skipped with a reason."""
+    out = cli("run", "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
+    assert out.code == 0, out.stderr[-2000:]
+    summary = out.summary
+    assert summary["verdict"] == "conformant"
+    assert summary["requests"] >= 1000
+    assert summary["duration_s"] < 180
+    assert len(summary["requirements"]) == len(catalogue.catalogue())
+    for row in summary["requirements"]:
+        if row["level"] == "MUST":
+            assert row["status"] == "passed" or (row["status"] == "skipped" and row["reason"]), row
+    for name in ("summary.md", "junit.xml"):
+        assert (tmp_path / "r" / name).is_file()
+    assert any((tmp_path / "r" / "allure-results").iterdir())
+    assert "verdict: CONFORMANT" in out.stdout
+    assert "requests" in out.stderr  # progress went to stderr
+
+
+def test_same_verdict_against_a_separately_started_server(tmp_path: Path) -> None:
+    with embedded.start() as server:
+        out = against(server, "--max-examples", "4", reports=tmp_path / "r")
+    assert out.code == 0, out.stderr[-2000:]
+    assert out.summary["verdict"] == "conformant"
+    assert out.summary["target"] == server.base_url
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=[] if s in (1, 7) else [pytest.mark.slow]) for s in range(1, 11)])
+def test_seeds_never_fail_the_reference_server(seed: int, tmp_path: Path) -> None:
+    out = cli("run", "--seed", str(seed), "--max-examples", "6", "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
+    assert out.code == 0, (out.failed(), out.stderr[-1500:])
+    assert out.summary["seed"] == seed
+
+
+def _one_line_error(out_stderr: str) -> None:
+    lines = [line for line in out_stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, out_stderr
+    assert "Traceback" not in out_stderr
+
+
+def test_unreachable_target_exits_3(tmp_path: Path) -> None:
+    out = cli("run", "--base-url", "http://127.0.0.1:9", "--token", "x" * 12, "--reports", str(tmp_path / "r"),
+              reports=tmp_path / "r")
+    assert out.code == 3
+    _one_line_error(out.stderr)
+    assert "unreachable" in out.stderr
+
+
+def test_wrong_secret_exits_3_and_never_prints_it(tmp_path: Path) -> None:
+    wrong = "definitely-the-wrong-secret"
+    with embedded.start() as server:
+        out = against(server, reports=tmp_path / "r", secret=wrong)
+    assert out.code == 3
+    _one_line_error(out.stderr)
+    assert "refused" in out.stderr
+    assert wrong not in out.stderr + out.stdout
+
+
+def test_malformed_fixtures_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "fixtures.toml"
+    bad.write_text("[[students]\nsourcedId = 1\n", encoding="utf-8")
+    out = cli("run", "--fixtures", str(bad), "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
+    assert out.code == 2
+    _one_line_error(out.stderr)
+    assert "not valid TOML" in out.stderr
+
+
+def test_unknown_profile_exits_2(tmp_path: Path) -> None:
+    out = cli("run", "--profile", "nonesuch", "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
+    assert out.code == 2
+    _one_line_error(out.stderr)
+    assert "unknown profile" in out.stderr
+
+
+@pytest.mark.parametrize("args", [["--base-url", "ftp://x"], ["--workers", "0"], ["--max-examples", "many"],
+                                  ["--base-url", "http://127.0.0.1:9"]])
+def test_bad_flags_exit_2(args: list[str], tmp_path: Path) -> None:
+    out = cli("run", *args, "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
+    assert out.code == 2
+    _one_line_error(out.stderr)
+
+
+def test_pytest_pyargs_runs_the_same_suite(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-q", "-p",
+                           "no:cacheprovider", "--max-examples", "1", "--only", "categories",
+                           "--reports", str(tmp_path / "r")], capture_output=True, text=True, timeout=300,
+                          check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
+    assert "verdict: CONFORMANT" in done.stdout
+    assert (tmp_path / "r" / "summary.json").is_file()
