@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from conformance.machines.base import ConformanceMachine, records_of
+from conformance.machines.base import ConformanceMachine, record_of, records_of
 from conformance.suite.session import collection_path, item_path
 
 TITLES = st.text("abcdefgh", min_size=1, max_size=3)
@@ -25,9 +25,15 @@ ENTITY, PLURAL = "category", "categories"
 class CollectionMachine(ConformanceMachine):
     @initialize()
     def start(self) -> None:
+        """Every run starts from three distinct titles and one deletion, so that order, paging and
+        soft delete are judged in every run; the rules then go their own way."""
         self.tag = self.session.world.fresh_id("set") + "-"
         self.model: dict[str, dict[str, Any]] = {}
         self.count = 0
+        for title, weight in (("bb", 20), ("a", 50), ("c", 80), ("ab", 10)):
+            self.add(title, weight)
+        self.filtered("=", "a")
+        self._delete(f"{self.tag}003")
 
     def _scope(self, extra: str = "") -> str:
         return f"sourcedId~'{self.tag}' AND status='active'" + (f" AND {extra}" if extra else "")
@@ -56,7 +62,9 @@ class CollectionMachine(ConformanceMachine):
     @precondition(lambda self: bool(self.model))
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:
-        sourced_id = data.draw(st.sampled_from(sorted(self.model)), label="deleted")
+        self._delete(data.draw(st.sampled_from(sorted(self.model)), label="deleted"))
+
+    def _delete(self, sourced_id: str) -> None:
         deleted = self.send("DELETE", item_path(ENTITY, sourced_id))
         self.check(
             "GB-CATEGORY-DELETE",
@@ -67,14 +75,33 @@ class CollectionMachine(ConformanceMachine):
             actual=f"status {deleted.status}",
         )
         del self.model[sourced_id]
-        _, found, _ = self._list(filter=self._scope(f"sourcedId='{sourced_id}'"))
+        got = self.send("GET", item_path(ENTITY, sourced_id))
+        status = (record_of(got, ENTITY) or {}).get("status")
         self.check(
             "GB-SOFT-DELETE",
-            found == [],
-            self.steps[-1],
+            got.status == 404 or (got.status == 200 and status == "tobedeleted"),
+            got,
+            title="A deleted record still reads as active",
+            expected="404, or 200 with status 'tobedeleted'",
+            actual=f"{got.status} with status {status!r}",
+        )
+        exchange, found, _ = self._list(filter=self._scope(f"sourcedId='{sourced_id}'"))
+        ids = [str(r.get("sourcedId")) for r in found or []]
+        self.check(
+            "GB-LIST-FILTER",
+            all(i == sourced_id for i in ids),
+            exchange,
+            title=f"filter sourcedId='{sourced_id}' returned other records",
+            expected=f"at most {sourced_id!r}",
+            actual=f"{ids[:6]}",
+        )
+        self.check(
+            "GB-SOFT-DELETE",
+            not ids,
+            exchange,
             title="A deleted record is still listed as active",
             expected="no active record",
-            actual=f"{len(found or [])} listed",
+            actual=f"{len(ids)} listed",
         )
 
     @precondition(lambda self: bool(self.model))

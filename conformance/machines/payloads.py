@@ -94,11 +94,72 @@ def optional_members(entity: str) -> dict[str, st.SearchStrategy[Any]]:
     return found
 
 
-def records(entity: str, world: World, sourced_id: str) -> st.SearchStrategy[dict[str, Any]]:
-    """Strict records for ``entity`` whose references exist on the target."""
+# Every member present with a value that a lossy store would change: a non-integer score, a
+# non-empty learning-objective set, a non-empty metadata object.
+_FRACTION = (
+    st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False)
+    .map(float)
+    .filter(lambda x: not x.is_integer())
+)
+FULL: dict[str, st.SearchStrategy[Any]] = {
+    "NullableNumber": _FRACTION,
+    "NullableString": _TEXT.filter(bool),
+    "NullableFlag": _TEXT,
+    "Metadata": _METADATA.filter(bool),
+    "LearningObjectiveResultSet": st.lists(
+        st.fixed_dictionaries(
+            {
+                "source": _TEXT,
+                "learningObjectiveResults": st.lists(
+                    st.fixed_dictionaries(
+                        {"learningObjectiveId": _TEXT.filter(bool), "score": _FRACTION, "textScore": _TEXT}
+                    ),
+                    min_size=1,
+                    max_size=2,
+                ),
+            }
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+    "LearningObjectiveIdSet": st.lists(
+        st.fixed_dictionaries({"source": _TEXT, "learningObjectiveIds": st.lists(_TEXT, min_size=1, max_size=2)}),
+        min_size=1,
+        max_size=2,
+    ),
+}
+NULLABLE = frozenset(
+    {
+        "NullableNumber",
+        "NullableString",
+        "NullableFlag",
+        "Metadata",
+        "LearningObjectiveResultSet",
+        "LearningObjectiveIdSet",
+    }
+)
+
+
+def _definition(entity: str, member: str) -> str:
+    spec = schemas.documents()[entity]["$defs"]["record"]["properties"][member]
+    return str(spec.get("$ref", "")).rsplit("/", 1)[-1]
+
+
+def records(entity: str, world: World, sourced_id: str, mode: str = "random") -> st.SearchStrategy[dict[str, Any]]:
+    """Strict records for ``entity`` whose references exist on the target.
+
+    ``random`` draws any subset of the optional members; ``full`` sends every one with a value a
+    lossy store would alter; ``nulls`` sends every nullable member as an explicit null.
+    """
     base = baseline(entity, world, sourced_id)
     required = set(schemas.documents()[entity]["$defs"]["request.strict"].get("required", []))
     members = optional_members(entity)
+    if mode == "full":
+        members = {k: FULL.get(_definition(entity, k), s) for k, s in members.items()}
+        return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
+    if mode == "nulls":
+        members = {k: (st.none() if _definition(entity, k) in NULLABLE else s) for k, s in members.items()}
+        return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
     fixed = {k: st.just(v) for k, v in base.items() if k not in members or k in required}
     drawn_required = {k: s for k, s in members.items() if k in required}
     optional = {k: s for k, s in members.items() if k not in required}

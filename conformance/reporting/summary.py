@@ -26,6 +26,7 @@ class RunInfo:
     duration_s: float
     errors: tuple[str, ...] = ()
     cleanup: tuple[str, ...] = ()
+    run_id: str = ""  # the prefix of every sourcedId the run wrote
 
 
 def requirement_status(level: str, entry: Entry | None) -> str:
@@ -71,6 +72,7 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         "profile": info.profile,
         "target": redaction.redact(info.target),
         "seed": info.seed,
+        "run_id": info.run_id,
         "started_at": info.started_at,
         "duration_s": round(info.duration_s, 2),
         "requests": ledger.requests,
@@ -117,6 +119,10 @@ def markdown(summary: dict[str, Any]) -> str:
     if skipped:
         lines += ["", "## Skipped", ""]
         lines += [f"- `{r['id']}` ({r['level']}): {r['reason']}" for r in skipped]
+    if summary.get("baseline"):
+        from conformance.reporting.baseline import lines as baseline_lines
+
+        lines += ["", "## Compared with the baseline", ""] + [f"    {line}" for line in baseline_lines(summary["baseline"])]
     for key, heading in (("errors", "Suite errors"), ("cleanup_failures", "Records cleanup could not delete")):
         if summary.get(key):
             lines += ["", f"## {heading}", ""] + [f"- {e}" for e in summary[key]]

@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance import redaction
 from conformance.client import AuthenticationFailed, TargetUnreachable
+from conformance.reporting import baseline, summary
 from conformance.suite.targeting import OPTIONS, Resolved, env_name, preflight, resolve
 from conformance.target import ConfigError
 
@@ -90,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    before = None
+    if getattr(args, "baseline", None):
+        try:
+            before = baseline.load(args.baseline)
+        except baseline.BaselineError as exc:
+            print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         resolved = resolve(values)
     except ConfigError as exc:
@@ -104,9 +112,20 @@ def run(args: argparse.Namespace) -> int:
         where = "embedded reference server at " if resolved.target.embedded else ""
         print(f"oneroster-conformance: target {where}{redaction.redact(resolved.target.base_url)}", file=sys.stderr)
         reports = Path(values.get("reports") or "reports")
-        return _run_pytest(resolved, values, workers, reports)
+        code = _run_pytest(resolved, values, workers, reports)
+        if before is not None and (reports / "summary.json").is_file():
+            _add_baseline(before, args.baseline, reports)
+        return code
     finally:
         resolved.stop()
+
+
+def _add_baseline(before: dict[str, str], path: str, reports: Path) -> None:
+    result = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    result["baseline"] = baseline.compare(before, result, path)
+    summary.write(result, reports)
+    for line in baseline.lines(result["baseline"]):
+        print(line)
 
 
 def _run_pytest(resolved: Resolved, values: dict[str, Any], workers: int, reports: Path) -> int:

@@ -268,6 +268,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         duration_s=time.time() - config.stash[_STARTED],
         errors=errors,
         cleanup=tuple(_cleanup_errors(config)),
+        run_id=config.stash[_RUN],
     )
     result = summary_module.build(merged, info)
     summary_module.write(result, reports)
