@@ -11,6 +11,7 @@ from typing import Any
 
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
+from conformance.guard import Guard
 from conformance.target import ConfigError, Target, make_target
 
 # (flag, default, help). Each is also read from ONEROSTER_<FLAG>; secrets belong there.
@@ -27,7 +28,17 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("--only", "", "comma-separated requirement areas or ID prefixes to run (e.g. GB-RESULT,PP)"),
     ("--reports", "reports", "reports directory"),
     ("--connect-timeout", "5", "connect timeout, seconds"),
-    ("--read-timeout", "30", "read timeout, seconds"),
+    ("--read-timeout", "30", "read timeout, seconds (each read; see --request-deadline)"),
+    (
+        "--request-deadline",
+        None,
+        "total seconds one request may take, connect to last byte (default: 60, or twice --read-timeout)",
+    ),
+    (
+        "--time-budget",
+        "900",
+        "seconds the whole run may take; then the remaining tests are skipped and the summary says so",
+    ),
 )
 FLAGS = ("--read-only", "--no-shrink")
 FLAG_HELP = {
@@ -72,8 +83,10 @@ def resolve(values: dict[str, Any]) -> Resolved:
         "fixtures_path": values.get("fixtures") or None,
         "connect_timeout": _number("--connect-timeout", values.get("connect_timeout"), float),
         "read_timeout": _number("--read-timeout", values.get("read_timeout"), float),
+        "request_deadline": _number("--request-deadline", values.get("request_deadline"), float) or None,
         "read_only": bool(values.get("read_only")),
     }
+    time_budget(values)  # a bad --time-budget is a usage error before anything starts
     if values.get("base_url"):
         target = make_target(
             base_url=values["base_url"],
@@ -84,8 +97,9 @@ def resolve(values: dict[str, Any]) -> Resolved:
             **common,
         )
         return Resolved(target)
-    if common["profile"] != "timeback":
-        make_target(base_url="http://127.0.0.1", token="x", **common)  # noqa: S106 - raises the profile error
+    # Check everything but the URL before starting a server: a bad profile or fixtures file is a
+    # configuration error (exit 2), not a server that failed to start.
+    make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # noqa: S106 - a placeholder, never sent
     from conformance.reference import embedded
 
     server = embedded.start(fixtures=common["fixtures_path"])
@@ -104,14 +118,29 @@ def resolve(values: dict[str, Any]) -> Resolved:
     return Resolved(target, server)
 
 
+def time_budget(values: dict[str, Any]) -> float:
+    """--time-budget in seconds (positive); raises ConfigError."""
+    budget: float = _number("--time-budget", values.get("time_budget") or "900", float)
+    if budget <= 0:
+        raise ConfigError(f"--time-budget must be a positive number of seconds, not {values.get('time_budget')!r}")
+    return budget
+
+
 def preflight(target: Target) -> None:
-    """Authenticate and reach one collection; raise TargetUnreachable / AuthenticationFailed."""
-    client = SuiteClient(target)
+    """Authenticate and reach one collection; raise TargetUnreachable / AuthenticationFailed.
+
+    Bounded like every request (connect/read timeouts, the request deadline, capped retry waiting):
+    a target that hangs, resets, drips or floods is 'unreachable' here, in one line, before any test.
+    Its own guard, so that nothing a stopped earlier run left behind stops this one.
+    """
+    client = SuiteClient(target, guard=Guard())
     try:
         client.authenticate()
         exchange = client.send("GET", f"{GRADEBOOK}/categories/", params={"limit": 1})
         if exchange.error and exchange.status is None:
-            raise TargetUnreachable(f"{target.base_url} unreachable: {exchange.error}")
+            raise TargetUnreachable(
+                f"{target.base_url} unreachable: GET {GRADEBOOK}/categories/ got no usable answer: {exchange.error}"
+            )
         if exchange.status == 401:
             raise AuthenticationFailed(
                 f"{target.base_url} refused the credentials (401 on GET {GRADEBOOK}/categories/)"

@@ -31,8 +31,9 @@ CASES = [
 def test_machine_names_the_broken_requirement(machine: str, fault: str, requirement: str, tmp_path: Path) -> None:
     shrink = [] if fault == "put-update-not-persisted" else ["--no-shrink"]  # one case proves the shrunk steps
     with embedded.start(faults=[fault]) as server:
-        out = against(server, "--only", f"test_machine[{machine}]", "--max-examples", "4", *shrink,
-                      reports=tmp_path / "r")
+        out = against(
+            server, "--only", f"test_machine[{machine}]", "--max-examples", "4", *shrink, reports=tmp_path / "r"
+        )
     assert out.code == 1, out.stderr[-1500:]
     assert requirement in out.failed(), out.failed()
     row = next(r for r in out.summary["requirements"] if r["id"] == requirement)
@@ -48,16 +49,31 @@ def test_a_run_leaves_no_active_record_with_its_prefix(tmp_path: Path) -> None:
         assert out.code == 0, out.stderr[-1500:]
         run_id = out.summary["run_id"]
         assert run_id
-        token = httpx.post(server.token_url, data={"grant_type": "client_credentials", "client_id": server.client_id,
-                                                   "client_secret": server.client_secret}, timeout=10).json()
+        token = httpx.post(
+            server.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": server.client_id,
+                "client_secret": server.client_secret,
+            },
+            timeout=10,
+        ).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         left = {}
         for entity in ENTITIES:
-            listed = httpx.get(f"{server.base_url}{GRADEBOOK}/{entity.plural}/", headers=headers, timeout=10,
-                               params={"filter": f"sourcedId~'{run_id}' AND status='active'", "limit": 3000})
+            listed = httpx.get(
+                f"{server.base_url}{GRADEBOOK}/{entity.plural}/",
+                headers=headers,
+                timeout=10,
+                params={"filter": f"sourcedId~'{run_id}' AND status='active'", "limit": 3000},
+            )
             assert listed.status_code == 200
             left[entity.plural] = listed.json()["totalCount"]
-            wrote = httpx.get(f"{server.base_url}{GRADEBOOK}/{entity.plural}/", headers=headers, timeout=10,
-                              params={"filter": f"sourcedId~'{run_id}' AND status='tobedeleted'", "limit": 1})
+            wrote = httpx.get(
+                f"{server.base_url}{GRADEBOOK}/{entity.plural}/",
+                headers=headers,
+                timeout=10,
+                params={"filter": f"sourcedId~'{run_id}' AND status='tobedeleted'", "limit": 1},
+            )
             assert wrote.json()["totalCount"] > 0, f"the run wrote no {entity.plural}: the check would prove nothing"
     assert all(count == 0 for count in left.values()), left

@@ -39,8 +39,13 @@ def test_ci_subset_is_representative() -> None:
 
 
 def _selftest(tmp_path: Path, *args: str) -> list[dict[str, object]]:
-    done = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--reports", str(tmp_path), *args],
-                          capture_output=True, text=True, timeout=3000, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "selftest", "--reports", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=3000,
+        check=False,
+    )
     rows: list[dict[str, object]] = json.loads((tmp_path / "kill-matrix.json").read_text(encoding="utf-8"))
     assert done.returncode == 0, (done.stdout, [r for r in rows if not r["ok"]])
     return rows

@@ -28,13 +28,31 @@ class Outcome:
 
 def cli(*args: str, reports: Path, env: dict[str, str] | None = None, timeout: float = 600) -> Outcome:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
-    done = subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
-                          env=clean | (env or {}), timeout=timeout, check=False, cwd=reports.parent)
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        capture_output=True,
+        text=True,
+        env=clean | (env or {}),
+        timeout=timeout,
+        check=False,
+        cwd=reports.parent,
+    )
     return Outcome(done.returncode, done.stdout, done.stderr, reports)
 
 
 def against(server: Any, *args: str, reports: Path, secret: str | None = None) -> Outcome:
     """``run`` against a started reference server, the secret through the environment."""
-    return cli("run", "--base-url", server.base_url, "--token-url", server.token_url, "--client-id",
-               server.client_id, "--reports", str(reports), *args, reports=reports,
-               env={"ONEROSTER_CLIENT_SECRET": secret or server.client_secret})
+    return cli(
+        "run",
+        "--base-url",
+        server.base_url,
+        "--token-url",
+        server.token_url,
+        "--client-id",
+        server.client_id,
+        "--reports",
+        str(reports),
+        *args,
+        reports=reports,
+        env={"ONEROSTER_CLIENT_SECRET": secret or server.client_secret},
+    )

@@ -40,9 +40,13 @@ def test_same_verdict_against_a_separately_started_server(tmp_path: Path) -> Non
     assert out.summary["target"] == server.base_url
 
 
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=[] if s in (1, 7) else [pytest.mark.slow]) for s in range(1, 11)])
+@pytest.mark.parametrize(
+    "seed", [pytest.param(s, marks=[] if s in (1, 7) else [pytest.mark.slow]) for s in range(1, 11)]
+)
 def test_seeds_never_fail_the_reference_server(seed: int, tmp_path: Path) -> None:
-    out = cli("run", "--seed", str(seed), "--max-examples", "6", "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
+    out = cli(
+        "run", "--seed", str(seed), "--max-examples", "6", "--reports", str(tmp_path / "r"), reports=tmp_path / "r"
+    )
     assert out.code == 0, (out.failed(), out.stderr[-1500:])
     assert out.summary["seed"] == seed
 
@@ -54,8 +58,16 @@ def _one_line_error(out_stderr: str) -> None:
 
 
 def test_unreachable_target_exits_3(tmp_path: Path) -> None:
-    out = cli("run", "--base-url", "http://127.0.0.1:9", "--token", "x" * 12, "--reports", str(tmp_path / "r"),
-              reports=tmp_path / "r")
+    out = cli(
+        "run",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--token",
+        "x" * 12,
+        "--reports",
+        str(tmp_path / "r"),
+        reports=tmp_path / "r",
+    )
     assert out.code == 3
     _one_line_error(out.stderr)
     assert "unreachable" in out.stderr
@@ -87,8 +99,10 @@ def test_unknown_profile_exits_2(tmp_path: Path) -> None:
     assert "unknown profile" in out.stderr
 
 
-@pytest.mark.parametrize("args", [["--base-url", "ftp://x"], ["--workers", "0"], ["--max-examples", "many"],
-                                  ["--base-url", "http://127.0.0.1:9"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--base-url", "ftp://x"], ["--workers", "0"], ["--max-examples", "many"], ["--base-url", "http://127.0.0.1:9"]],
+)
 def test_bad_flags_exit_2(args: list[str], tmp_path: Path) -> None:
     out = cli("run", *args, "--reports", str(tmp_path / "r"), reports=tmp_path / "r")
     assert out.code == 2
@@ -99,10 +113,29 @@ def test_pytest_pyargs_runs_the_same_suite(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-q", "-p",
-                           "no:cacheprovider", "--max-examples", "1", "--only", "categories",
-                           "--reports", str(tmp_path / "r")], capture_output=True, text=True, timeout=300,
-                          check=False, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.suite",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--max-examples",
+            "1",
+            "--only",
+            "categories",
+            "--reports",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
     assert "verdict: CONFORMANT" in done.stdout
     assert (tmp_path / "r" / "summary.json").is_file()

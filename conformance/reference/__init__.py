@@ -1,0 +1,7 @@
+"""The embedded reference server: a correct OneRoster 1.2 Gradebook (TimeBack dialect) + PowerPath
+external-test server with tool doubles and fault switches. See README.md in this folder."""
+
+from conformance.reference.app import create_app
+from conformance.reference.embedded import RunningServer, ServerStartError, start
+
+__all__ = ["RunningServer", "ServerStartError", "create_app", "start"]

@@ -1,0 +1,186 @@
+"""The reference server as a Starlette app, routed from the operation table (contract/operations.py).
+
+Paths with the same shape share one route (``/classes/{sourcedId}/lineItems`` for GET and
+``/classes/{classSourcedId}/lineItems`` for POST are one URL pattern), and each route dispatches by
+method to the handler for that kind of operation. Collections answer with and without the
+trailing slash TimeBack documents. Unknown paths, wrong methods and even unexpected crashes answer
+with imsx bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from conformance import fixtures as fixtures_module
+from conformance.contract.operations import OPERATIONS, Operation
+from conformance.fixtures import Fixtures
+from conformance.reference import control, gradebook, powerpath
+from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
+from conformance.reference.context import Context
+from conformance.reference.errors import ApiError
+from conformance.reference.faults import Faults
+from conformance.reference.render import Renderer
+from conformance.reference.store import Store
+
+DISCOVERY_PATH = "/.well-known/oneroster-conformance"
+Handler = Callable[[Context, Operation, Request, dict[str, str]], Awaitable[Response]]
+_PARAM = re.compile(r"\{[^}]+\}")
+# Every route takes every method and answers a wrong one itself with an imsx 405.
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+log = logging.getLogger("conformance.reference")
+
+_POWERPATH: dict[str, Handler] = {
+    "makeExternalTestAssignment": powerpath.make_assignment,
+    "importExternalTestAssignmentResults": powerpath.import_results,
+    "getAssessmentProgress": powerpath.progress,
+}
+_ITEM: dict[str, Handler] = {
+    "GET": gradebook.get_record,
+    "PUT": gradebook.put_record,
+    "PATCH": gradebook.patch_record,
+    "DELETE": gradebook.delete_record,
+}
+
+
+def handler_for(op: Operation) -> Handler:
+    """The handler of one operation; an operation no handler covers fails at start-up, not at run time."""
+    if op.service == "powerpath":
+        return _POWERPATH[op.id]
+    if op.scope:
+        return gradebook.list_records if op.method == "GET" else gradebook.create_in_scope
+    if op.path.endswith("/"):
+        return {"GET": gradebook.list_records, "POST": gradebook.create_record}[op.method]
+    return _ITEM[op.method]
+
+
+def crashed(render: Renderer, request: Request, exc: Exception) -> Response:
+    """Last resort: no input should get here, but if one does the client still gets imsx JSON.
+    The log names the exception and the route only: never headers, bodies or tokens."""
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    return render.error(ApiError(500, "Internal server error."))
+
+
+def _endpoint(
+    ctx: Context, by_method: dict[str, tuple[Operation, Handler]]
+) -> Callable[[Request], Awaitable[Response]]:
+    allow = ", ".join(sorted(by_method))
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            entry = by_method.get(request.method)
+            if entry is None:
+                raise ApiError(405, f"Method {request.method} is not allowed here.", headers={"Allow": allow})
+            op, handler = entry
+            ctx.auth.verify(request.headers.get("authorization"))
+            values = [request.path_params[f"p{i}"] for i in range(len(op.path_params))]
+            return await handler(ctx, op, request, dict(zip(op.path_params, values, strict=True)))
+        except ApiError as error:
+            return ctx.render.error(error)
+        except Exception as exc:  # a bug: still answer imsx, and keep the connection usable
+            return crashed(ctx.render, request, exc)
+
+    return endpoint
+
+
+def api_routes(ctx: Context, operations: Iterable[Operation] = OPERATIONS) -> list[BaseRoute]:
+    groups: dict[str, dict[str, tuple[Operation, Handler]]] = {}
+    for op in operations:
+        parts = _PARAM.split(op.path)  # positional names: same-shaped paths share one pattern
+        pattern = "".join(part + (f"{{p{i}}}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+        groups.setdefault(pattern, {})[op.method] = (op, handler_for(op))
+    routes: list[BaseRoute] = []
+    for pattern, by_method in groups.items():
+        endpoint = _endpoint(ctx, by_method)
+        routes.append(Route(pattern, endpoint, methods=METHODS))
+        if pattern.endswith("/"):
+            routes.append(Route(pattern.rstrip("/"), endpoint, methods=METHODS))
+    return routes
+
+
+def _fixed_routes(ctx: Context) -> list[BaseRoute]:
+    async def discovery(request: Request) -> Response:
+        if request.method != "GET":
+            return ctx.plain.error(
+                ApiError(405, f"Method {request.method} is not allowed here.", headers={"Allow": "GET"})
+            )
+        return ctx.plain.json({"toolControl": control.PREFIX, "tokenPath": TOKEN_PATH})
+
+    async def token(request: Request) -> Response:
+        if request.method != "POST":
+            return ctx.plain.error(
+                ApiError(405, f"Method {request.method} is not allowed here.", headers={"Allow": "POST"})
+            )
+        return await token_endpoint(request, ctx.auth)
+
+    return [Route(DISCOVERY_PATH, discovery, methods=METHODS), Route(TOKEN_PATH, token, methods=METHODS)]
+
+
+def create_app(
+    *,
+    client_id: str,
+    client_secret: str,
+    db: str | Path | None = None,
+    faults: Iterable[str] = (),
+    token_lifetime: int = 3600,
+    fixtures: Fixtures | str | Path | None = None,
+) -> Starlette:
+    """The reference server. ``db`` None keeps everything in memory; ``fixtures`` None seeds the
+    packaged fixtures. Raises FixturesError, StoreError or UnknownFault for bad configuration."""
+    active = Faults(faults)
+    seed = fixtures if isinstance(fixtures, Fixtures) else fixtures_module.load(fixtures)
+    store = Store(db)
+    ctx = Context(
+        store=store, faults=active, auth=Auth(client_id, client_secret, token_lifetime, active), render=Renderer(active)
+    )
+    store.seed(
+        seed,
+        lambda sourced_id, title: {
+            "sourcedId": sourced_id,
+            "status": "active",
+            "title": title,
+            "dateLastModified": ctx.clock.now(),
+        },
+    )
+
+    async def unknown(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        description = "Unknown path." if status == 404 else str(getattr(exc, "detail", "Bad request."))
+        return ctx.render.error(ApiError(status, description))
+
+    async def last_resort(request: Request, exc: Exception) -> Response:
+        return crashed(ctx.render, request, exc)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    middleware = [Middleware(GZipMiddleware, minimum_size=1)] if active.on("benign-gzip") else []
+    app = Starlette(
+        routes=[*_fixed_routes(ctx), *api_routes(ctx), *control.routes(ctx)],
+        middleware=middleware,
+        exception_handlers={HTTPException: unknown, Exception: last_resort},
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False  # both spellings are routed explicitly; anything else is a 404
+    app.state.ctx = ctx
+    return app
+
+
+def context(app: Any) -> Context:
+    """The Context of an app made by create_app (for in-process tests)."""
+    ctx: Context = app.state.ctx
+    return ctx

@@ -1,0 +1,133 @@
+"""OAuth2 client credentials (RFC 6749 section 4.4) and bearer-token checks (RFC 6750).
+
+Tokens are random and live in memory only, keyed by their SHA-256 so that a dictionary lookup
+leaks nothing about a token's bytes; client secrets are compared in constant time. Neither
+tokens nor secrets are ever logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from urllib.parse import parse_qsl, unquote_plus
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from conformance.reference.body import read_bytes
+from conformance.reference.errors import ApiError
+from conformance.reference.faults import Faults
+
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
+_MAX_FORM = 16 * 1024
+_REALM = 'realm="oneroster-conformance"'
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+
+
+class Auth:
+    def __init__(self, client_id: str, client_secret: str, lifetime: int, faults: Faults) -> None:
+        self._client_id = client_id.encode()
+        self._client_secret = client_secret.encode()
+        self.lifetime = lifetime
+        self.faults = faults
+        self._tokens: dict[bytes, float] = {}  # sha256(token) -> monotonic expiry
+        self._lock = threading.Lock()
+
+    def client_ok(self, client_id: str, client_secret: str) -> bool:
+        # Both comparisons always run, so timing does not tell which one failed.
+        id_ok = hmac.compare_digest(client_id.encode("utf-8", "surrogateescape"), self._client_id)
+        secret_ok = hmac.compare_digest(client_secret.encode("utf-8", "surrogateescape"), self._client_secret)
+        return id_ok and secret_ok
+
+    def issue(self) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.monotonic()
+        with self._lock:
+            if len(self._tokens) > 1000:  # bound memory: forget expired tokens now and then
+                self._tokens = {k: v for k, v in self._tokens.items() if v > now}
+            self._tokens[_digest(token)] = now + self.lifetime
+        return token
+
+    def verify(self, authorization: str | None, faults: Faults | None = None) -> None:
+        """Raise the 401 (or 403) a request with this Authorization header deserves, if any.
+        ``faults`` overrides the server's (the tool-control interface is never faulted)."""
+        faults = self.faults if faults is None else faults
+        if faults.on("ignore-auth"):
+            return
+        if not authorization:
+            if faults.on("auth-403"):
+                raise ApiError(403, "Forbidden: no access token.")
+            raise ApiError(
+                401,
+                "Unauthorized: a bearer access token is required.",
+                headers={"WWW-Authenticate": f"Bearer {_REALM}"},
+            )
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or " " in token:
+            raise ApiError(
+                401,
+                "Unauthorized: the Authorization header is not 'Bearer <token>'.",
+                headers={"WWW-Authenticate": f'Bearer {_REALM}, error="invalid_request"'},
+            )
+        if faults.on("accept-any-token"):
+            return
+        with self._lock:
+            expiry = self._tokens.get(_digest(token))
+        if expiry is None or expiry <= time.monotonic():
+            raise ApiError(
+                401,
+                "Unauthorized: the access token is unknown or expired.",
+                headers={"WWW-Authenticate": f'Bearer {_REALM}, error="invalid_token"'},
+            )
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if status == 401:
+        headers["WWW-Authenticate"] = f"Basic {_REALM}"
+    return JSONResponse({"error": error, "error_description": description}, status, headers)
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, _, client_secret = decoded.partition(":")
+    # RFC 6749 section 2.3.1: both parts are form-urlencoded before Basic encoding.
+    return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+async def token_endpoint(request: Request, auth: Auth) -> Response:
+    """``POST /oauth2/token``: OAuth2 errors here are RFC 6749 JSON, not imsx."""
+    try:
+        raw = await read_bytes(request, _MAX_FORM)
+        form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except (ApiError, UnicodeDecodeError, ValueError):
+        return _oauth_error(400, "invalid_request", "the body must be an application/x-www-form-urlencoded form")
+    header = request.headers.get("authorization")
+    basic = _basic(header) if header else None
+    client_id, client_secret = (
+        basic if basic is not None else (form.get("client_id", ""), form.get("client_secret", ""))
+    )
+    if not auth.client_ok(client_id, client_secret):
+        return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
+    grant = form.get("grant_type")
+    if grant is None:
+        return _oauth_error(400, "invalid_request", "grant_type is required")
+    if grant != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+    body = {"access_token": auth.issue(), "expires_in": auth.lifetime, "token_type": "Bearer"}
+    return JSONResponse(body, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"})

@@ -1,0 +1,26 @@
+"""What every handler of one server shares: its store, faults, credentials, clock and renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.reference.auth import Auth
+from conformance.reference.faults import Faults
+from conformance.reference.records import Allocator, Clock
+from conformance.reference.render import Renderer
+from conformance.reference.store import Store
+
+
+@dataclass(slots=True)
+class Context:
+    store: Store
+    faults: Faults
+    auth: Auth
+    render: Renderer  # API responses: faults apply
+    plain: Renderer = field(default_factory=Renderer)  # discovery and tool control: test infrastructure, never faulted
+    clock: Clock = field(init=False)
+    allocator: Allocator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = Clock(self.faults)
+        self.allocator = Allocator(self.faults)

@@ -1,0 +1,221 @@
+"""The gradebook handlers: one per kind of operation in the operation table, shared by all six entities.
+
+Check order in every handler: query parameters (400), then the body's transport (415/413/400),
+then the existence of what the path names (404), then the body's schema (422).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conformance.contract import schemas
+from conformance.contract.operations import ENTITY, Entity, Operation
+from conformance.contract.schemas import Problem
+from conformance.reference import query, records, scopes
+from conformance.reference.body import check_query, read_json
+from conformance.reference.context import Context
+from conformance.reference.errors import ApiError, invalid_body
+from conformance.reference.store import TOBEDELETED
+
+PAIRS_ALL = "sourcedIdPairsAll"  # extension key: every pair of a bulk POST (TimeBack documents one object)
+
+
+@functools.cache
+def known_fields(entity: str) -> frozenset[str]:
+    """The top-level fields a query may sort, filter or select on: the record schema's properties."""
+    return frozenset(schemas.resolve(f"{entity}.record")["properties"])
+
+
+def not_found(entity: Entity) -> ApiError:
+    # Score scales have no documented message; the same pattern is used for them.
+    return ApiError(404, entity.not_found or f"{entity.title} not found.")
+
+
+def _check_body(ctx: Context, kind: str | None, body: Any) -> None:
+    assert kind is not None, "write operations name their request schema"
+    found = schemas.problems(kind, body, "lenient")
+    if not found:
+        return
+    if ctx.faults.on("server-error-on-bad-enum") and any(
+        p.pointer.endswith("/scoreStatus") and p.message != "is required but missing" for p in found
+    ):
+        raise ApiError(500, "Internal server error.")
+    if not ctx.faults.on("accept-invalid-body"):
+        raise invalid_body(found)
+
+
+def _one(body: Any, key: str) -> dict[str, Any]:
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _many(body: Any, key: str) -> list[dict[str, Any]]:
+    value = body.get(key) if isinstance(body, dict) else None
+    return [item if isinstance(item, dict) else {} for item in value] if isinstance(value, list) else []
+
+
+def _supplied(record: dict[str, Any]) -> str | None:
+    value = record.get("sourcedId")
+    return value if isinstance(value, str) and value else None
+
+
+def _create(ctx: Context, entity: Entity, items: list[dict[str, Any]], bulk: bool) -> list[dict[str, str]]:
+    """Store POSTed records (all or none) and return their sourcedIdPairs. A supplied sourcedId is
+    kept; one that is already stored, or repeated in the same body, is a 422."""
+    seen: set[str] = set()
+    conflicts = []
+    for index, item in enumerate(items):
+        supplied = _supplied(item)
+        if supplied is not None and (supplied in seen or ctx.store.get(entity.singular, supplied) is not None):
+            where = f"/{entity.plural}/{index}/sourcedId" if bulk else f"/{entity.singular}/sourcedId"
+            conflicts.append(Problem(where, f"sourcedId {supplied!r} already exists"))
+        if supplied is not None:
+            seen.add(supplied)
+    if conflicts:
+        raise ApiError(422, f"Invalid request body: {conflicts[0].message}.", conflicts)
+    pairs = []
+    with ctx.store.transaction():
+        for item in items:
+            supplied = _supplied(item)
+            sourced_id = supplied or ctx.allocator.allocate()
+            previous = ctx.store.get(entity.singular, sourced_id)  # only ever set under allocation-reuse
+            ctx.store.put(
+                entity.singular, sourced_id, records.prepare(item, sourced_id, previous, ctx.faults, ctx.clock)
+            )
+            pairs.append(ctx.allocator.pair(supplied, sourced_id))
+    return pairs
+
+
+def _created(ctx: Context, body: dict[str, Any]) -> Response:
+    return ctx.render.json(body, 200 if ctx.faults.on("post-returns-200") else 201)
+
+
+async def list_records(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    entity = ENTITY[op.entity or ""]
+    wanted = query.parse(check_query(request, op.query), known_fields(entity.singular))
+    rows = ctx.store.all(entity.singular)
+    if op.scope:
+        scope = scopes.values(op, path)
+        if not scopes.all_exist(ctx.store, scope):
+            raise ApiError(404, op.not_found or "Not found.")
+        belongs = scopes.member(ctx.store, entity.singular, scope)
+        rows = [row for row in rows if belongs(row)]
+    page, total = query.run(query.visible(rows, wanted, ctx.faults), wanted, ctx.faults)
+    body: dict[str, Any] = {entity.plural: [records.present(r, wanted.fields, ctx.faults) for r in page]}
+    body.update(query.page_fields(total, wanted))
+    if ctx.faults.on("total-count-page"):
+        body["totalCount"] = len(page)
+    if ctx.faults.on("collection-missing-total"):
+        del body["totalCount"]
+    headers = {"X-Total-Count": str(total)} if ctx.faults.on("benign-x-total-count") else None
+    return ctx.render.json(body, 200, headers)
+
+
+async def get_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    entity = ENTITY[op.entity or ""]
+    fields = query.fields_param(check_query(request, op.query), known_fields(entity.singular))
+    record = ctx.store.get(entity.singular, path["sourcedId"])
+    if record is None:
+        if ctx.faults.on("missing-returns-200"):
+            return ctx.render.json({}, 200)
+        raise not_found(entity)
+    if record.get("status") == TOBEDELETED and ctx.faults.on("benign-hard-delete"):
+        raise not_found(entity)
+    shown = records.present(record, fields, ctx.faults)
+    return ctx.render.json(shown if ctx.faults.on("missing-envelope") else {entity.singular: shown})
+
+
+async def put_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    entity = ENTITY[op.entity or ""]
+    check_query(request, op.query)
+    body = await read_json(request)
+    _check_body(ctx, op.request, body)
+    sourced_id = path["sourcedId"]
+    existing = ctx.store.get(entity.singular, sourced_id)
+    stored = records.prepare(_one(body, entity.singular), sourced_id, existing, ctx.faults, ctx.clock)
+    with ctx.store.transaction():
+        if existing is not None and ctx.faults.on("put-duplicates"):
+            ctx.store.put(entity.singular, f"{sourced_id}#dup-{uuid.uuid4()}", existing)
+        if existing is None or not ctx.faults.on("put-update-not-persisted"):
+            ctx.store.put(entity.singular, sourced_id, stored)
+    if ctx.faults.on("put-returns-204"):
+        return ctx.render.empty(204)
+    status = 200 if existing is not None and ctx.faults.on("benign-put-200-on-update") else 201
+    return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, status)
+
+
+async def patch_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    entity = ENTITY[op.entity or ""]
+    check_query(request, op.query)
+    body = await read_json(request)
+    existing = ctx.store.get(entity.singular, path["sourcedId"])
+    if existing is None or existing.get("status") == TOBEDELETED:
+        raise not_found(entity)
+    _check_body(ctx, op.request, body)
+    merged = records.merge(existing, _one(body, entity.singular), ctx.faults)
+    stored = records.prepare(merged, path["sourcedId"], existing, ctx.faults, ctx.clock)
+    ctx.store.put(entity.singular, path["sourcedId"], stored)
+    return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, 200)
+
+
+async def delete_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    entity = ENTITY[op.entity or ""]
+    check_query(request, op.query)
+    existing = ctx.store.get(entity.singular, path["sourcedId"])
+    if existing is None or existing.get("status") == TOBEDELETED:
+        if ctx.faults.on("delete-unknown-204"):
+            return ctx.render.empty(204)
+        raise not_found(entity)
+    if not ctx.faults.on("delete-noop"):
+        deleted = {
+            **existing,
+            "status": TOBEDELETED,
+            "dateLastModified": ctx.clock.stamp(existing.get("dateLastModified")),
+        }
+        ctx.store.put(entity.singular, path["sourcedId"], deleted)
+    return ctx.render.empty(200 if ctx.faults.on("delete-returns-200") else 204)
+
+
+async def create_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    entity = ENTITY[op.entity or ""]
+    check_query(request, op.query)
+    body = await read_json(request)
+    _check_body(ctx, op.request, body)
+    pairs = _create(ctx, entity, [_one(body, entity.singular)], bulk=False)
+    return _created(ctx, {"sourcedIdPairs": pairs[0]})
+
+
+async def create_in_scope(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+    """The bulk POSTs under a line item, class, school or class + academic session."""
+    entity = ENTITY[op.entity or ""]
+    check_query(request, op.query)
+    body = await read_json(request)
+    scope = scopes.values(op, path)
+    missing = not scopes.all_exist(ctx.store, scope)
+    line_item_results = op.id == "createResultForLineItem"
+    store_anyway = missing and line_item_results and ctx.faults.on("results-post-unknown-lineitem-stores")
+    if missing and not store_anyway and not (line_item_results and ctx.faults.on("results-post-unknown-lineitem-201")):
+        raise ApiError(404, op.not_found or "Not found.")
+    _check_body(ctx, op.request, body)
+    items = _many(body, entity.plural)
+    if not items:
+        raise ApiError(
+            422,
+            f"Invalid request body: {entity.plural} is empty.",
+            (Problem(f"/{entity.plural}", "must contain at least one record"),),
+        )
+    for item in items:
+        # The parent named by the path wins over the body (e.g. the path's line item over result.lineItem).
+        for kind, sourced_id in scope.items():
+            if kind in known_fields(entity.singular):
+                current = item.get(kind)
+                item[kind] = {**(current if isinstance(current, dict) else {}), "sourcedId": sourced_id}
+    pairs = _create(ctx, entity, items, bulk=True)
+    if store_anyway:
+        raise ApiError(404, op.not_found or "Not found.")
+    return _created(ctx, {"sourcedIdPairs": pairs[0], PAIRS_ALL: pairs})

@@ -1,0 +1,222 @@
+"""Collection queries: limit, offset, sort, orderBy, filter, fields and search (API.md, "Gradebook surface").
+
+Filter grammar: ``field op 'value'`` clauses joined by `` AND `` / `` OR `` (AND binds tighter);
+ops ``= != ~ > >= < <= @``; whitespace around the operator is optional; no nested fields.
+``~`` is a case-insensitive "contains"; ``@`` means "one of" a comma-separated list. A reference
+field (``{"sourcedId": ...}``) compares by its sourcedId; numbers compare as numbers when the value
+parses as one; anything else compares as text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.reference.errors import bad_request
+from conformance.reference.faults import Faults
+
+DEFAULT_LIMIT, MAX_LIMIT = 100, 3000
+_CLAUSE = re.compile(r"\s*(?P<field>[^\s=!~<>@']+)\s*(?P<op>!=|>=|<=|=|~|>|<|@)\s*'(?P<value>[^']*)'\s*")
+_JOIN = re.compile(r"(AND|OR)(?=\s)")
+_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    field: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    sort: str | None = None
+    descending: bool = False
+    filter: tuple[tuple[Clause, ...], ...] | None = None  # OR of ANDs
+    fields: tuple[str, ...] | None = None
+    search: str | None = None
+
+    @property
+    def filters_status(self) -> bool:
+        return self.filter is not None and any(c.field == "status" for group in self.filter for c in group)
+
+
+def _whole(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not _NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise bad_request(f"{name} must be a whole number from {low} to {high}, not {raw[:40]!r}.")
+    return int(raw)
+
+
+def parse_filter(text: str, known: frozenset[str]) -> tuple[tuple[Clause, ...], ...]:
+    groups: list[list[Clause]] = [[]]
+    position = 0
+    while True:
+        match = _CLAUSE.match(text, position)
+        if match is None:
+            raise bad_request(
+                f"filter is not 'field op ''value''' at character {position}: {text[position : position + 40]!r}"
+            )
+        field = match["field"]
+        if "." in field:
+            raise bad_request(f"filter field {field!r}: nested fields are not supported.")
+        if field not in known:
+            raise bad_request(f"filter field {field!r} is not a field of this collection.")
+        groups[-1].append(Clause(field, match["op"], match["value"]))
+        position = match.end()
+        if position == len(text):
+            return tuple(tuple(group) for group in groups)
+        join = _JOIN.match(text, position)
+        if join is None or match.end() == match.start() or not text[position - 1].isspace():
+            raise bad_request(f"filter expects AND or OR at character {position}: {text[position : position + 40]!r}")
+        if join[1] == "OR":
+            groups.append([])
+        position = join.end()
+
+
+def _names(raw: str, what: str, known: frozenset[str]) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in raw.split(","))
+    for name in names:
+        if not name:
+            raise bad_request(f"{what} has an empty field name.")
+        if name not in known:
+            raise bad_request(f"{what} names {name!r}, which is not a field of this collection.")
+    return names
+
+
+def fields_param(params: Mapping[str, str], known: frozenset[str]) -> tuple[str, ...] | None:
+    raw = params.get("fields")
+    return _names(raw, "fields", known) if raw is not None else None
+
+
+def parse(params: Mapping[str, str], known: frozenset[str]) -> ListQuery:
+    """Read the collection parameters; anything unusable is a 400 naming the parameter."""
+    sort = params.get("sort")
+    if sort is not None:
+        _names(sort, "sort", known)
+        if "," in sort:
+            raise bad_request("sort takes one field name.")
+    order = params.get("orderBy", "asc")
+    if order not in ("asc", "desc"):
+        raise bad_request(f"orderBy must be 'asc' or 'desc', not {order[:40]!r}.")
+    raw_filter = params.get("filter")
+    return ListQuery(
+        limit=_whole(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=_whole(params, "offset", 0, 0, 10**9),
+        sort=sort.strip() if sort is not None else None,
+        descending=order == "desc",
+        filter=parse_filter(raw_filter, known) if raw_filter is not None else None,
+        fields=fields_param(params, known),
+        search=params.get("search"),
+    )
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get("sourcedId")
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _compare(value: Any, op: str, literal: str) -> bool:
+    if op == "~":
+        return literal.casefold() in _text(value).casefold()
+    if op == "@":
+        return any(_compare(value, "=", item.strip()) for item in literal.split(","))
+    left: Any
+    right: Any
+    numeric = _number(literal) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    left, right = (float(value), numeric) if numeric is not None else (_text(value), literal)
+    if op == "=":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if op == ">":
+        return bool(left > right)
+    if op == ">=":
+        return bool(left >= right)
+    if op == "<":
+        return bool(left < right)
+    return bool(left <= right)
+
+
+def _matches(record: Mapping[str, Any], clause: Clause) -> bool:
+    value = _scalar(record.get(clause.field))
+    if value is None:  # a missing or null field only satisfies "!="
+        return clause.op == "!="
+    return _compare(value, clause.op, clause.value)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    value = _scalar(value)
+    if value is None:
+        return (0, "")
+    if isinstance(value, int | float):
+        return (1, float(value))
+    if isinstance(value, str):
+        return (2, value)
+    return (3, _text(value))
+
+
+def _found(record: Mapping[str, Any], needle: str) -> bool:
+    return any(isinstance(v, str) and needle in v.casefold() for v in record.values())
+
+
+def run(records: Iterable[dict[str, Any]], query: ListQuery, faults: Faults) -> tuple[list[dict[str, Any]], int]:
+    """Filter, search, sort and page ``records``; returns the page and the total before paging."""
+    rows = list(records)
+    if query.filter is not None and not faults.on("filter-ignored"):
+        groups = query.filter
+        rows = [r for r in rows if any(all(_matches(r, c) for c in group) for group in groups)]
+    if query.search:
+        needle = query.search.casefold()
+        rows = [r for r in rows if _found(r, needle)]
+    descending = query.descending and not faults.on("orderby-ignored")
+    rows.sort(key=lambda r: _sort_key(r.get("sourcedId")), reverse=descending and query.sort is None)
+    if query.sort is not None:
+        field = query.sort
+        # Stable, also with reverse=True: ties keep the sourcedId order of the first sort.
+        rows.sort(key=lambda r: _sort_key(r.get(field)), reverse=descending)
+    offset = 0 if faults.on("offset-ignored") else query.offset
+    size = query.limit + 1 if faults.on("limit-off-by-one") else query.limit
+    return rows[offset : offset + size], len(rows)
+
+
+def page_fields(total: int, query: ListQuery) -> dict[str, int]:
+    return {
+        "totalCount": total,
+        "pageCount": math.ceil(total / query.limit),
+        "pageNumber": query.offset // query.limit + 1,
+        "offset": query.offset,
+        "limit": query.limit,
+    }
+
+
+def visible(records: Sequence[dict[str, Any]], query: ListQuery, faults: Faults) -> list[dict[str, Any]]:
+    """Soft-deleted records are left out of lists unless the filter asks about status."""
+    if query.filters_status or faults.on("benign-deleted-in-lists"):
+        return list(records)
+    return [r for r in records if r.get("status") != "tobedeleted"]
