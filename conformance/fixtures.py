@@ -127,7 +127,9 @@ def parse(raw: dict[str, Any]) -> Fixtures:
         where = f"lessons[{i}]"
         lesson_type = _str(row, "lessonType", where)
         if lesson_type not in EXTERNAL_LESSON_TYPES + OTHER_LESSON_TYPES:
-            raise FixturesError(f"{where}.lessonType {lesson_type!r} is not one of {EXTERNAL_LESSON_TYPES + OTHER_LESSON_TYPES}")
+            raise FixturesError(
+                f"{where}.lessonType {lesson_type!r} is not one of {EXTERNAL_LESSON_TYPES + OTHER_LESSON_TYPES}"
+            )
         tool = row.get("toolProvider")
         if tool is not None and tool not in TOOL_PROVIDERS:
             raise FixturesError(f"{where}.toolProvider {tool!r} is not one of {TOOL_PROVIDERS}")
@@ -138,8 +140,15 @@ def parse(raw: dict[str, Any]) -> Fixtures:
         if not isinstance(questions, int) or isinstance(questions, bool) or not 1 <= questions <= 200:
             raise FixturesError(f"{where}.questions must be a whole number from 1 to 200")
         lessons.append(Lesson(_str(row, "sourcedId", where), lesson_type, tool, course, questions))
-    all_ids = [*schools, *students, *sessions, *courses, *(c.sourcedId for c in classes), *(c for c, _ in categories),
-               *(x.sourcedId for x in lessons)]
+    all_ids = [
+        *schools,
+        *students,
+        *sessions,
+        *courses,
+        *(c.sourcedId for c in classes),
+        *(c for c, _ in categories),
+        *(x.sourcedId for x in lessons),
+    ]
     if not classes:
         raise FixturesError("at least one class is needed")
     seen: set[str] = set()

@@ -66,8 +66,12 @@ class Ledger:
             if entry.first_failure_request is None:
                 entry.first_failure_request = self.requests
             record = {"message": redaction.redact(message), "reproduction": redaction.redact(reproduction)}
-            if len(entry.failures) < MAX_KEPT and record not in entry.failures:
-                entry.failures.append(record)
+            # Newest first: while Hypothesis shrinks, each smaller failing run is recorded after the
+            # last, and the run it finally reports — the shrunk one — is the newest.
+            if record in entry.failures:
+                entry.failures.remove(record)
+            entry.failures.insert(0, record)
+            del entry.failures[MAX_KEPT:]
 
     def observed(self, requirement: str, note: str) -> None:
         with self._lock:

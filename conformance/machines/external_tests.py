@@ -56,10 +56,11 @@ class Attempt:
 class Roles:
     """Which fixture students the PowerPath tests use, and for what.
 
-    Students in no class are never assigned anything by the gradebook or fuzzing tests (they assign
-    class members only). In file order, the first is never assigned a test at all (the 'no prior
-    assignment' failure); the second is assigned only with skipCourseEnrollment, so that every
-    attempt it has skips enrollment and any enrollment of it is wrong."""
+    Students in no class are never assigned anything by the other tests (they assign class members
+    only), so their attempts change only as these tests make them, even with parallel workers. In
+    file order: the first is never assigned a test (the 'no prior assignment' failure); the second
+    is assigned only with skipCourseEnrollment, so any enrollment of it is wrong; the third is
+    assigned without. Fixtures with fewer fall back to class members."""
 
     unassigned: str | None
     skipping: str  # assigned with skipCourseEnrollment
@@ -71,8 +72,12 @@ def roles(fixtures: Fixtures) -> Roles:
     in_class = {s for c in fixtures.classes for s in c.students}
     classless = [s for s in fixtures.students if s not in in_class]
     members = [s for s in fixtures.students if s in in_class] or list(fixtures.students)
-    dedicated = len(classless) >= 2
-    return Roles(classless[0] if classless else None, classless[1] if dedicated else members[0], members[-1], dedicated)
+    return Roles(
+        unassigned=classless[0] if classless else None,
+        skipping=classless[1] if len(classless) > 1 else members[0],
+        enrolling=classless[2] if len(classless) > 2 else members[-1],
+        dedicated=len(classless) > 1,
+    )
 
 
 def question_results(progress: dict[str, Any]) -> Results:

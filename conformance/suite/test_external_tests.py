@@ -1,0 +1,186 @@
+"""PowerPath external tests (seed 004): the life of an attempt, run as a state machine per external
+lesson (each lessonType with each toolProvider), and the documented failures of importExternalTestAssignmentResults.
+The spec maps no failure to a status code: any 4xx with an imsx body passes, and which one is reported."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from conformance import catalogue
+from conformance.client import Exchange
+from conformance.contract import schemas
+from conformance.fixtures import EXTERNAL_LESSON_TYPES, TOOL_PROVIDERS, Lesson
+from conformance.machines.external_tests import ASSIGN, IMPORT, PROGRESS, ExternalTestMachine, roles
+from conformance.machines.tools import ToolDriver
+from conformance.suite.judge import expect, judge, observe, skip_requirement
+from conformance.suite.session import SuiteSession, powerpath_path
+
+POWERPATH_IDS = tuple(r for r in catalogue.catalogue() if r.startswith("PP-"))
+NEEDS_TOOLS = {  # requirement → what cannot be seen without driving the tool
+    "PP-FINALIZE-EDULASTIC": "finalization needs every question answered and the test graded",
+    "PP-FINALIZE-MASTERY-TRACK": "finalization needs a fully graded, processed write-back",
+    "PP-EDULASTIC-SCORE": "a score exists only once the test is answered and graded",
+    "PP-NO-REIMPORT": "it needs a finalized attempt",
+    "PP-ATTEMPTS": "a new attempt starts only after a finalized one",
+    "PP-ENROLLMENT": "it needs a finalized attempt and a view of enrollments",
+    "PP-ENROLLMENT-OBSERVED": "it needs a finalized attempt and a view of enrollments",
+}
+COMBINATIONS = [(kind, tool) for tool in TOOL_PROVIDERS for kind in EXTERNAL_LESSON_TYPES]
+
+
+def _writes_allowed(suite: SuiteSession) -> None:
+    """PowerPath imports are GETs that write (results, finalization, enrollment): none in a read-only run."""
+    if suite.options.read_only:
+        for requirement in POWERPATH_IDS:
+            skip_requirement(requirement, "read-only run: assignments and imports write, so none is sent")
+        pytest.skip("read-only run: assignments and imports write")
+
+
+def _lesson(suite: SuiteSession, kind: str, tool: str) -> Lesson:
+    lesson = suite.world.fixtures.lesson(kind, tool)
+    if lesson is None:
+        pytest.skip(f"the fixtures name no {kind} lesson of {tool}")
+    return lesson
+
+
+@pytest.mark.parametrize(("kind", "tool"), COMBINATIONS, ids=[f"{k}-{t}" for k, t in COMBINATIONS])
+def test_attempt_lifecycle(kind: str, tool: str, suite: SuiteSession) -> None:
+    _writes_allowed(suite)
+    lesson = _lesson(suite, kind, tool)
+    if suite.tool_control is None:
+        for requirement, why in NEEDS_TOOLS.items():
+            skip_requirement(requirement, f"the target offers no tool control interface: {why}")
+    machine = ExternalTestMachine.for_lesson(lesson).bind(suite)
+    budget = max(5, min(15, suite.options.max_examples // 2))  # cheap: ~0.1 s a run on the reference server
+    config = settings(
+        max_examples=budget,
+        stateful_step_count=12,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=suite.options.phases,
+    )
+    run_state_machine_as_test(machine, settings=config)
+
+
+# Failures ------------------------------------------------------------------------------------------
+def _refused(requirement: str, exchange: Exchange, operation: str, what: str, *steps: Exchange) -> None:
+    """A 4xx with an imsx body passes; the status is reported (PP-FAIL-STATUS). The common checks come
+    after: a wrongly accepted request would otherwise fail as a malformed success, not as not refused."""
+    status = exchange.status or 0
+    body = exchange.try_json()
+    imsx = body is not None and not schemas.problems("imsxStatusInfo", body)
+    observe("PP-FAIL-STATUS", f"{what}: {exchange.error or status}")
+    expect(
+        requirement,
+        400 <= status < 500 and imsx,
+        exchange,
+        title=f"Not refused: {what}",
+        expected="a 4xx answer with an imsx status body",
+        actual=f"{exchange.error or status}, {'an imsx body' if imsx else 'no imsx body'}",
+        steps=(*steps, exchange) if steps else (),
+    )
+    judge(exchange, operation)
+
+
+def _import(suite: SuiteSession, student: str, lesson: str) -> Exchange:
+    return suite.get(powerpath_path(IMPORT), params={"student": student, "lesson": lesson})
+
+
+def test_non_external_lesson_refused(suite: SuiteSession) -> None:
+    _writes_allowed(suite)
+    others = suite.world.fixtures.other_lessons
+    if not others:
+        skip_requirement("PP-FAIL-NON-EXTERNAL", "the fixtures name no lesson that is not an external test")
+        pytest.skip("no non-external lesson in the fixtures")
+    student = roles(suite.world.fixtures).skipping
+    for lesson in others:
+        body = {"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True}
+        assigned = suite.send("POST", powerpath_path(ASSIGN), json_body=body)
+        _refused("PP-FAIL-NON-EXTERNAL", assigned, ASSIGN, f"assigning a {lesson.lessonType} lesson")
+        imported = _import(suite, student, lesson.sourcedId)
+        _refused("PP-FAIL-NON-EXTERNAL", imported, IMPORT, f"importing a {lesson.lessonType} lesson", assigned)
+
+
+def test_unknown_student_refused(suite: SuiteSession) -> None:
+    _writes_allowed(suite)
+    lesson = _any_external(suite)
+    imported = _import(suite, suite.world.fresh_id("student"), lesson.sourcedId)
+    _refused("PP-FAIL-UNKNOWN-STUDENT", imported, IMPORT, "importing for a student that does not exist")
+
+
+def test_import_without_assignment_refused(suite: SuiteSession) -> None:
+    _writes_allowed(suite)
+    student = roles(suite.world.fixtures).unassigned
+    if student is None:
+        reason = "the fixtures name no student outside every class, so no pair is known never to have been assigned"
+        skip_requirement("PP-FAIL-NO-ASSIGNMENT", reason)
+        pytest.skip(reason)
+    for lesson in suite.world.fixtures.external_lessons:
+        # Witness first: progress is a read, and it answers only for a pair that has an assignment.
+        params = {"student": student, "lesson": lesson.sourcedId}
+        progress = suite.get(powerpath_path(PROGRESS), params=params)
+        if progress.status == 200:
+            skip_requirement(
+                "PP-FAIL-NO-ASSIGNMENT",
+                f"{student} already has an assignment of {lesson.sourcedId} (from an earlier run against this target?)",
+            )
+            continue
+        _refused(
+            "PP-FAIL-NO-ASSIGNMENT",
+            _import(suite, student, lesson.sourcedId),
+            IMPORT,
+            "importing without a prior assignment",
+            progress,
+        )
+
+
+@pytest.fixture
+def tool_outage(suite: SuiteSession) -> Iterator[ToolDriver]:
+    """A driver whose outages are always switched off again, whatever the test does."""
+    if suite.tool_control is None:
+        skip_requirement("PP-FAIL-TOOL", "the target offers no tool control interface: a tool error cannot be caused")
+        pytest.skip("the target offers no tool control interface: a tool error cannot be caused")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # An outage is server-wide: other workers' imports would fail meanwhile.
+        skip_requirement("PP-FAIL-TOOL", "parallel workers: a tool outage would break other tests' requests")
+        pytest.skip("parallel workers: a tool outage would break other tests' requests")
+    driver = ToolDriver(suite.tool_control, suite.send)
+    tools = {lesson.toolProvider for lesson in suite.world.fixtures.external_lessons if lesson.toolProvider}
+    try:
+        yield driver
+    finally:
+        for tool in sorted(tools):
+            driver.outage(tool, False)
+
+
+def test_tool_error_refused(suite: SuiteSession, tool_outage: ToolDriver) -> None:
+    """Seed 004: import fails on 'any other problem on the Edulastic or MasteryTrack API'."""
+    _writes_allowed(suite)
+    student = roles(suite.world.fixtures).skipping
+    for tool in TOOL_PROVIDERS:
+        lesson = next((x for x in suite.world.fixtures.external_lessons if x.toolProvider == tool), None)
+        if lesson is None:
+            continue
+        # After an assignment the latest attempt is unfinalized, so the import must ask the tool.
+        body = {"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True}
+        judge(suite.send("POST", powerpath_path(ASSIGN), json_body=body), ASSIGN, expect_success=True)
+        tool_outage.outage(tool, True)
+        try:
+            imported = _import(suite, student, lesson.sourcedId)
+        finally:
+            tool_outage.outage(tool, False)
+        _refused("PP-FAIL-TOOL", imported, IMPORT, f"import while {tool} fails")
+
+
+def _any_external(suite: SuiteSession) -> Lesson:
+    lessons = suite.world.fixtures.external_lessons
+    if not lessons:
+        skip_requirement("PP-FAIL-UNKNOWN-STUDENT", "the fixtures name no external-test lesson")
+        pytest.skip("no external-test lesson in the fixtures")
+    return lessons[0]
