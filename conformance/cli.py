@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     add(run, "--baseline", default=None, help="a previous summary.json to compare with")
     run.set_defaults(func=_lazy("conformance.runner.command", "run"))
 
+    report = sub.add_parser("report", help="write certificate.html and the Allure HTML report of a run")
+    add(report, "--reports", default="reports", help="the reports directory of the run")
+    report.add_argument("--open", action="store_true", help="serve the Allure report and open it in a browser")
+    report.set_defaults(func=_lazy("conformance.reporting.command", "report"))
+
     selftest = sub.add_parser("selftest", help="the kill matrix: the suite against every reference-server fault")
     selftest.add_argument("--faults", default="", help="comma-separated faults (default: all, plus benign ones)")
     selftest.add_argument("--subset", choices=("all", "ci"), default="all", help="ci: the representative subset")

@@ -5,6 +5,13 @@ more on a 401), or a static bearer token; connect/read timeouts; bounded retries
 ``Retry-After`` on 429/503; a response-size cap; redirects never followed. Every exchange is
 returned as an ``Exchange`` — what was sent, what came back — from which failure messages and
 curl reproductions are built, with secrets redacted.
+
+Hostile or broken targets (issue 8): every request, token requests included, has a total deadline
+besides the per-read timeout (a server dripping one byte a second never trips a read timeout); a
+body larger than the cap is abandoned as soon as it is seen to be (Content-Length, or the running
+total), never read to its end; retry waiting is capped per throttled streak; and a target that
+stops answering (too many transport failures in a row, or none answered for a minute) stops the
+run through the process's guard (``conformance.guard``) instead of making it take forever.
 """
 
 from __future__ import annotations
@@ -13,16 +20,20 @@ import datetime
 import email.utils
 import json
 import shlex
+import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import httpcore
 import httpx
 
 from conformance import __version__, redaction
 from conformance._authlib import OAuth2Client, OAuthError
+from conformance.guard import GUARD, Guard, RunStopped
 from conformance.target import Target
 
 AuthMode = Literal["token", "none", "bogus"]
@@ -30,6 +41,14 @@ BOGUS_TOKEN = "not-a-valid-token-0000"  # noqa: S105 - deliberately invalid, sen
 MAX_BODY = 8 * 1024 * 1024
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
+# Retry waiting allowed since the last answer that was neither 429 nor 503: a target answering 429
+# forever costs this much, then its 429s are returned as they are.
+MAX_THROTTLED_WAIT = 15.0
+# The target stopped answering: this many transport failures in a row, or failures (two at least)
+# with no HTTP answer for this long. The run then stops sending (``conformance.guard``).
+STOP_AFTER_FAILURES = 20
+STOP_AFTER_SILENCE = 60.0
+STOPPED_ANSWERING = "target stopped answering"
 TOKEN_ENV = "ONEROSTER_TOKEN"  # noqa: S105 - the name of a variable, not a token
 
 
@@ -55,8 +74,15 @@ class Exchange:
     elapsed: float = 0.0
     error: str | None = None
     response: httpx.Response | None = None
+    unsent: bool = False  # the error happened before anything reached the target (an invalid URL)
+    limits: str = ""  # what a usable answer had to be, when ``error`` says it was not one
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
+
+    @property
+    def transport_failure(self) -> bool:
+        """No usable HTTP answer: timeout, reset, oversized body, no token — the target's doing."""
+        return self.error is not None and not self.unsent
 
     @property
     def content_type(self) -> str:
@@ -114,20 +140,29 @@ class Exchange:
 
 
 class SuiteClient:
-    """Thread-safe; one per process. ``send`` never raises for HTTP-level problems."""
+    """Thread-safe; one per process. ``send`` never raises for HTTP-level problems; it raises
+    ``RunStopped`` once the run stopped sending (time budget, interrupt, a target that stopped answering)."""
 
-    def __init__(self, target: Target, *, max_body: int = MAX_BODY) -> None:
+    def __init__(self, target: Target, *, max_body: int = MAX_BODY, guard: Guard = GUARD) -> None:
         self.target = target
         self.max_body = max_body
+        self.deadline = target.deadline
+        self.guard = guard
         self._count = 0
         self._count_lock = threading.Lock()
         self._token_lock = threading.Lock()
+        self._health_lock = threading.Lock()
+        self._failures = 0  # transport failures in a row
+        self._failing_since = 0.0  # when the first of them was sent (monotonic)
+        self._throttled = 0.0  # retry waiting since the last answer that was not 429/503
+        self._cleanup_allowance: int | None = None  # transport failures cleanup may still meet
         timeout = httpx.Timeout(target.read_timeout, connect=target.connect_timeout)
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
         common: dict[str, Any] = {
             "timeout": timeout,
             "follow_redirects": False,
             "headers": {"User-Agent": f"oneroster-conformance/{__version__}", "Accept": "application/json"},
-            "limits": httpx.Limits(max_connections=16, max_keepalive_connections=16),
+            "transport": _DeadlineTransport(limits),
         }
         self._oauth: OAuth2Client | None = None
         if target.uses_oauth:
@@ -162,21 +197,30 @@ class SuiteClient:
     def _fetch_token(self) -> None:
         assert self._oauth is not None
         self._counted()
+        url = self.target.token_url
         try:
-            token = self._oauth.fetch_token(self.target.token_url, grant_type="client_credentials")
+            with self.guard.waiting(), _deadline(self.deadline) as clock:
+                token = self._oauth.fetch_token(url, grant_type="client_credentials")
+        except httpx.TimeoutException as exc:
+            raise TargetUnreachable(f"token URL {url} unreachable: {_timeout_text(exc, clock, self)}") from None
         except httpx.TransportError as exc:
-            raise TargetUnreachable(f"token URL {self.target.token_url} unreachable: {_describe(exc)}") from None
+            raise TargetUnreachable(f"token URL {url} unreachable: {_describe(exc)}") from None
         except OAuthError as exc:
+            raise AuthenticationFailed(f"token URL {url} refused the client credentials ({exc.error})") from None
+        except httpx.HTTPStatusError as exc:  # authlib's raise_for_status: a 3xx (never followed) or a 5xx
             raise AuthenticationFailed(
-                f"token URL {self.target.token_url} refused the client credentials ({exc.error})"
+                f"token URL {url} answered {exc.response.status_code} instead of a token"
+                + (" (a redirect: not followed)" if exc.response.is_redirect else "")
             ) from None
-        except (ValueError, KeyError, TypeError) as exc:
+        except RunStopped:
+            raise
+        except Exception as exc:  # ValueError, KeyError, TypeError… whatever a hostile answer makes authlib raise
             raise AuthenticationFailed(
-                f"token URL {self.target.token_url} answered something that is not a token ({type(exc).__name__})"
+                f"token URL {url} answered something that is not a token ({type(exc).__name__})"
             ) from None
         access = token.get("access_token") if isinstance(token, Mapping) else None
         if not isinstance(access, str) or not access:
-            raise AuthenticationFailed(f"token URL {self.target.token_url} answered without an access_token")
+            raise AuthenticationFailed(f"token URL {url} answered without an access_token")
         redaction.register(access)
 
     def token_header(self) -> str:
@@ -197,6 +241,18 @@ class SuiteClient:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.target.base_url + path
 
+    @contextmanager
+    def cleaning(self, allowance: int) -> Iterator[None]:
+        """Cleanup's requests: sent whatever stopped the run, until ``allowance`` of them in a row
+        got no answer — then ``RunStopped`` again, so that cleanup of a dead target stays short."""
+        with self._health_lock:
+            self._cleanup_allowance, self._failures = allowance, 0
+        try:
+            with self.guard.cleanup():
+                yield
+        finally:
+            self._cleanup_allowance = None
+
     def send(
         self,
         method: str,
@@ -215,21 +271,70 @@ class SuiteClient:
         refreshed = False
         attempt = 0
         while True:
+            self._may_send()
             final_headers = dict(headers or {})
-            if auth == "token" and not any(k.lower() == "authorization" for k in final_headers):
-                final_headers["Authorization"] = self.token_header()
-            elif auth == "bogus":
-                final_headers["Authorization"] = f"Bearer {BOGUS_TOKEN}"
+            try:
+                if auth == "token" and not any(k.lower() == "authorization" for k in final_headers):
+                    final_headers["Authorization"] = self.token_header()
+                elif auth == "bogus":
+                    final_headers["Authorization"] = f"Bearer {BOGUS_TOKEN}"
+            except (TargetUnreachable, AuthenticationFailed) as exc:
+                # The token endpoint broke mid-run: this request got no usable answer either.
+                exchange = Exchange(method, url, redaction.redact_headers(final_headers), content)
+                exchange.error, exchange.limits = f"no access token: {exc}", "an access token from the token URL"
+                self._health(exchange)
+                return exchange
             exchange = self._send_once(method, url, params, content, final_headers)
+            self._health(exchange)
             if exchange.status == 401 and auth == "token" and self._oauth is not None and not refreshed:
                 refreshed = True
-                self._refresh_after_401()
+                try:
+                    self._refresh_after_401()
+                except (TargetUnreachable, AuthenticationFailed):
+                    return exchange  # the 401 stands; the token endpoint's failure shows on the next request
                 continue
             if exchange.status in (429, 503) and attempt < MAX_RETRIES:
-                attempt += 1
-                time.sleep(_retry_after(exchange.headers.get("retry-after")))
-                continue
+                wait = _retry_after(exchange.headers.get("retry-after"))
+                with self._health_lock:
+                    allowed = self._throttled + wait <= MAX_THROTTLED_WAIT
+                    if allowed:
+                        self._throttled += wait
+                if allowed:
+                    attempt += 1
+                    with self.guard.waiting():
+                        time.sleep(wait)
+                    continue
             return exchange
+
+    def _may_send(self) -> None:
+        """Raise ``RunStopped`` when nothing more may be sent."""
+        if self._cleanup_allowance is None:
+            self.guard.check()
+        elif self._failures >= self._cleanup_allowance:
+            raise RunStopped("cleanup abandoned: the target gave no answer to its last requests")
+
+    def _health(self, exchange: Exchange) -> None:
+        """Count transport failures in a row; stop the run when the target stopped answering."""
+        if exchange.unsent:
+            return
+        with self._health_lock:
+            if not exchange.transport_failure:
+                self._failures = 0
+                if exchange.status not in (429, 503):
+                    self._throttled = 0.0
+                return
+            now = time.monotonic()
+            if self._failures == 0:
+                self._failing_since = now - exchange.elapsed
+            self._failures += 1
+            failures, silence = self._failures, now - self._failing_since
+        if self._cleanup_allowance is None and (
+            failures >= STOP_AFTER_FAILURES or (failures >= 2 and silence >= STOP_AFTER_SILENCE)
+        ):
+            self.guard.stop(
+                f"{STOPPED_ANSWERING}: {failures} requests in a row over {silence:.1f} s got no HTTP answer "
+                f"(last: {exchange.error})"
+            )
 
     def _send_once(
         self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None, headers: dict[str, str]
@@ -239,27 +344,34 @@ class SuiteClient:
         try:
             request = self._http.build_request(method, url, params=params, content=content, headers=headers)
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
-            return Exchange(method, url, redaction.redact_headers(headers), content, error=f"invalid request: {exc}")
+            exchange = Exchange(
+                method, url, redaction.redact_headers(headers), content, error=f"invalid request: {exc}"
+            )
+            exchange.unsent = True
+            return exchange
         sent_headers = dict(request.headers)
         exchange = Exchange(method, str(request.url), sent_headers, content)
-        try:
-            response = self._http.send(request, stream=True, auth=None)
+        chunks: list[bytes] = []
+        with self.guard.waiting(), _deadline(self.deadline) as clock:
             try:
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_body:
-                        exchange.error = f"response body larger than {self.max_body} bytes"
-                        break
-                    chunks.append(chunk)
-            finally:
-                response.close()
-        except httpx.TimeoutException as exc:
-            exchange.error = f"timed out ({type(exc).__name__})"
-        except httpx.TransportError as exc:
-            exchange.error = f"transport error: {_describe(exc)}"
+                response = self._http.send(request, stream=True, auth=None)
+                try:
+                    exchange.error = self._read_capped(response, chunks)
+                finally:
+                    response.close()  # an abandoned body closes the connection: nothing more is read
+            except httpx.TimeoutException as exc:
+                exchange.error = _timeout_text(exc, clock, self)
+            except httpx.TransportError as exc:
+                exchange.error = f"transport error: {_describe(exc)}"
         exchange.elapsed = time.perf_counter() - started
-        if exchange.error is None:
+        if exchange.error is not None:
+            read = self.target.read_timeout
+            exchange.limits = (
+                f"an HTTP answer of at most {self.max_body} bytes"
+                if exchange.error.startswith("response body larger")
+                else f"a complete HTTP answer within {self.deadline:g} s (each read within {read:g} s)"
+            )
+        else:
             exchange.status = response.status_code
             exchange.body = b"".join(chunks)
             # Already decoded: drop Content-Encoding so the copy is not decoded twice.
@@ -270,8 +382,120 @@ class SuiteClient:
             exchange.response = copy
         return exchange
 
+    def _read_capped(self, response: httpx.Response, chunks: list[bytes]) -> str | None:
+        """Read the body into ``chunks``; the error when it is larger than the cap (read no further)."""
+        too_large = f"response body larger than {self.max_body} bytes"
+        declared = response.headers.get("content-length", "")
+        if declared.strip().isdigit() and int(declared) > self.max_body:
+            return f"{too_large} (Content-Length {int(declared)})"
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_body:
+                return too_large
+            chunks.append(chunk)
+        return None
+
     def close(self) -> None:
         self._http.close()
+
+
+# The request deadline ---------------------------------------------------------------------------------
+# httpx's timeouts apply to each socket operation; a total deadline needs the socket operations to know
+# when the request must be over. The client's connection pool uses a network backend whose streams
+# shorten every timeout to what is left of the current request's deadline (a per-thread value, since
+# a connection serves one request at a time, on the thread that sent it).
+_local = threading.local()
+
+
+@dataclass
+class _Clock:
+    ends: float  # time.monotonic()
+    seconds: float
+    expired: bool = False
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[_Clock]:
+    clock = _Clock(time.monotonic() + seconds, seconds)
+    previous = getattr(_local, "clock", None)
+    _local.clock = clock
+    try:
+        yield clock
+    finally:
+        _local.clock = previous
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    clock: _Clock | None = getattr(_local, "clock", None)
+    if clock is None:
+        return timeout
+    left = clock.ends - time.monotonic()
+    if left <= 0:
+        clock.expired = True
+        raise error(f"no complete answer within {clock.seconds:g} s")
+    if timeout is None or left < timeout:
+        clock.expired = True  # if this operation times out, it is the deadline that did
+        return left
+    clock.expired = False
+    return timeout
+
+
+def _timeout_text(exc: httpx.TimeoutException, clock: _Clock, client: SuiteClient) -> str:
+    if clock.expired or time.monotonic() >= clock.ends:
+        return f"no complete answer within the request deadline of {clock.seconds:g} s"
+    limit = client.target.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else client.target.read_timeout
+    return f"timed out ({type(exc).__name__}, {limit:g} s)"
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(super().connect_tcp(host, port, bounded, local_address, socket_options))
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's own transport, its connection pool built on the deadline-aware backend."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_DeadlineBackend(),
+        )
 
 
 def _retry_after(value: str | None) -> float:

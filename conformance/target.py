@@ -14,6 +14,7 @@ from conformance import fixtures as fixtures_module
 from conformance import redaction
 
 PROFILES = ("timeback",)
+DEFAULT_DEADLINE = 60.0
 
 
 class ConfigError(ValueError):
@@ -33,6 +34,13 @@ class Target:
     read_timeout: float = 30.0
     read_only: bool = False
     embedded: bool = False
+    # Total seconds one request may take, connect to last byte (issue 8: a read timeout is per read,
+    # so a server dripping a byte at a time never trips it). None: DEFAULT_DEADLINE or twice the read timeout.
+    request_deadline: float | None = None
+
+    @property
+    def deadline(self) -> float:
+        return self.request_deadline or max(DEFAULT_DEADLINE, 2 * self.read_timeout)
 
     @property
     def uses_oauth(self) -> bool:
@@ -69,6 +77,7 @@ def make_target(
     read_timeout: float = 30.0,
     read_only: bool = False,
     embedded: bool = False,
+    request_deadline: float | None = None,
 ) -> Target:
     """Build and check a target; raises ``ConfigError`` with a one-line message."""
     redaction.register(client_secret)
@@ -93,7 +102,7 @@ def make_target(
         token_url = _check_url("--token-url", token_url or "")
     if fixtures_path is not None and not Path(fixtures_path).is_file():
         raise ConfigError(f"fixtures file {fixtures_path} does not exist")
-    if connect_timeout <= 0 or read_timeout <= 0:
+    if connect_timeout <= 0 or read_timeout <= 0 or (request_deadline is not None and request_deadline <= 0):
         raise ConfigError("timeouts must be positive")
     target = Target(
         base,
@@ -107,6 +116,7 @@ def make_target(
         read_timeout,
         read_only,
         embedded,
+        request_deadline,
     )
     target.fixtures()  # fail now, with a one-line message, not mid-run
     return target

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from conformance import catalogue
+from conformance.checks.mapping import not_found_requirement, success_requirement
 from conformance.client import Exchange
 from conformance.contract.operations import Operation
 from conformance.ledger import LEDGER, Ledger
@@ -102,24 +103,77 @@ class Failure:
 Check = Callable[[Context, Exchange], "Finding | Iterable[Finding] | None"]
 
 
+# Transport failures (issue 8) ------------------------------------------------------------------------
+# An exchange that got no usable HTTP answer (timeout, reset, oversized body, no token) fails the
+# requirement it was sent to check, with a fixed title; it never passes, and is never skipped silently.
+TRANSPORT_FAILURE = "Transport failure"
+
+
+def transport_finding(requirement: str, exchange: Exchange) -> Finding:
+    return Finding.fail(requirement, TRANSPORT_FAILURE, exchange.limits or "an HTTP answer", exchange.error or "")
+
+
+def transport_requirement(ctx: Context) -> str:
+    """The requirement an exchange was sent to check, for a transport failure of it."""
+    op = ctx.operation
+    if op is not None and ctx.expect_not_found:
+        return not_found_requirement(op) or success_requirement(op)
+    if op is not None and ctx.expect_success:
+        return success_requirement(op)
+    if op is not None and ctx.mode == "negative" and ctx.case is not None:
+        from conformance.checks.contract import true_negative  # schemathesis: imported when needed
+
+        if true_negative(op.request, ctx.case.body):
+            return "GEN-REJECT-INVALID-BODY"
+    return "GEN-NO-SERVER-ERROR"  # a probe with no more specific expectation: the server failed to answer
+
+
+def _unanswered(finding: Finding, exchange: Exchange | None, steps: Sequence[Exchange]) -> Exchange | None:
+    """The exchange whose transport failure decides this finding: its own, or (for a failure) a step's."""
+    if exchange is not None and exchange.transport_failure:
+        return exchange
+    if finding.outcome == "failed":
+        return next((step for step in steps if step.transport_failure), None)
+    return None
+
+
 def record(
     finding: Finding, exchange: Exchange | None, ledger: Ledger = LEDGER, steps: Sequence[Exchange] = ()
 ) -> Failure | None:
     """Put one finding in the ledger; return a Failure for a failed MUST or SHOULD."""
+    unanswered = _unanswered(finding, exchange, steps) if finding.outcome != "observed" else None
+    if unanswered is not None:  # issue 8: no answer is a failure of the requirement, whatever the check said
+        finding, exchange = transport_finding(finding.requirement, unanswered), unanswered
     requirement = catalogue.get(finding.requirement)
     if finding.outcome == "passed":
         ledger.passed(requirement.id)
+        _notify(finding, None)
         return None
     if finding.outcome == "observed" or requirement.level == "INFO":
         text = finding.actual or finding.expected
         ledger.observed(requirement.id, text)
+        _notify(finding, None)
         return None
     failure = Failure(finding, exchange, tuple(steps))
     ledger.failed(requirement.id, failure.render(), failure.reproduction())
+    _notify(finding, failure)
     return failure
 
 
+# Issue 7: observers of every recorded finding (``reporting.allure_live`` adds one while a run writes
+# Allure results, to label the test with the requirements it checked); empty otherwise.
+RECORDED: list[Callable[[Finding, Failure | None], None]] = []
+
+
+def _notify(finding: Finding, failure: Failure | None) -> None:
+    for observer in RECORDED:
+        observer(finding, failure)
+
+
 def verify(ctx: Context, exchange: Exchange, checks: Iterable[Check], ledger: Ledger = LEDGER) -> list[Failure]:
+    if exchange.transport_failure:  # issue 8: the checks would see no status and say nothing
+        failure = record(transport_finding(transport_requirement(ctx), exchange), exchange, ledger)
+        return [failure] if failure is not None else []
     failures = []
     for check in checks:
         produced = check(ctx, exchange)

@@ -36,8 +36,9 @@ def compare(before: dict[str, str], summary: dict[str, Any], path: str) -> dict[
 
 
 def lines(comparison: dict[str, Any]) -> list[str]:
-    out = [f"baseline {comparison['file']}: {len(comparison['regressions'])} regressed, "
-           f"{len(comparison['fixed'])} fixed"]
+    out = [
+        f"baseline {comparison['file']}: {len(comparison['regressions'])} regressed, {len(comparison['fixed'])} fixed"
+    ]
     out += [f"  ↓ {i} passed in the baseline, fails now" for i in comparison["regressions"]]
     out += [f"  ↑ {i} failed in the baseline, passes now" for i in comparison["fixed"]]
     return out

@@ -122,7 +122,9 @@ def markdown(summary: dict[str, Any]) -> str:
     if summary.get("baseline"):
         from conformance.reporting.baseline import lines as baseline_lines
 
-        lines += ["", "## Compared with the baseline", ""] + [f"    {line}" for line in baseline_lines(summary["baseline"])]
+        lines += ["", "## Compared with the baseline", ""] + [
+            f"    {line}" for line in baseline_lines(summary["baseline"])
+        ]
     for key, heading in (("errors", "Suite errors"), ("cleanup_failures", "Records cleanup could not delete")):
         if summary.get(key):
             lines += ["", f"## {heading}", ""] + [f"- {e}" for e in summary[key]]

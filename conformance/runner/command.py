@@ -3,6 +3,11 @@
 The target is resolved and checked here, before pytest starts, so that configuration errors
 (exit 2) and an unreachable or refusing target (exit 3) get a one-line message and no traceback.
 Secrets reach pytest through the environment, never its argument list.
+
+Issue 8: SIGINT and SIGTERM are handled for the whole command. Before the suite starts they stop it
+at once (nothing was written); once it runs they stop it gracefully — the remaining tests skipped,
+cleanup run, summary.json written — and the command exits 130. Whatever happened, the last line on
+stderr explains the outcome in one line.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance import redaction
+from conformance.checks import TRANSPORT_FAILURE
 from conformance.client import AuthenticationFailed, TargetUnreachable
-from conformance.reporting import baseline, summary
+from conformance.guard import EXIT_INTERRUPTED, GUARD, install_signal_handlers
+from conformance.reporting import baseline, certificate, summary
 from conformance.suite.targeting import OPTIONS, Resolved, env_name, preflight, resolve
 from conformance.target import ConfigError
 
@@ -51,7 +58,10 @@ def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, repor
         f"--max-examples={values.get('max_examples') or 20}",
         f"--connect-timeout={target.connect_timeout}",
         f"--read-timeout={target.read_timeout}",
+        f"--time-budget={values.get('time_budget') or 900}",
     ]
+    if target.request_deadline:
+        args.append(f"--request-deadline={target.request_deadline}")
     if target.token_url:
         args.append(f"--token-url={target.token_url}")
     if target.client_id:
@@ -70,6 +80,15 @@ def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, repor
 
 
 def run(args: argparse.Namespace) -> int:
+    GUARD.reset()
+    restore = install_signal_handlers(GUARD)
+    try:
+        return _run(args)
+    finally:
+        restore()
+
+
+def _run(args: argparse.Namespace) -> int:
     values = _values(args)
     try:
         workers = int(args.workers)
@@ -124,6 +143,7 @@ def _add_baseline(before: dict[str, str], path: str, reports: Path) -> None:
     result = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
     result["baseline"] = baseline.compare(before, result, path)
     summary.write(result, reports)
+    certificate.write(result, reports)  # the run wrote it before the comparison existed
     for line in baseline.lines(result["baseline"]):
         print(line)
 
@@ -148,10 +168,37 @@ def _run_pytest(resolved: Resolved, values: dict[str, Any], workers: int, report
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    if GUARD.interrupted and not summary_path.exists():
+        print(f"oneroster-conformance: interrupted by {GUARD.interrupted} before any test ran", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if code in (EXIT_USAGE, EXIT_UNREACHABLE) and not summary_path.exists():
         return code
     if not summary_path.exists():
         print(f"oneroster-conformance: error: the suite ended without a verdict (pytest exit {code})", file=sys.stderr)
         return EXIT_USAGE if code == 4 else EXIT_FAILED
-    verdict = json.loads(summary_path.read_text(encoding="utf-8"))["verdict"]
-    return EXIT_OK if verdict == "conformant" else EXIT_FAILED
+    result = json.loads(summary_path.read_text(encoding="utf-8"))
+    print(f"oneroster-conformance: {explain(result)}", file=sys.stderr)
+    if GUARD.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result["verdict"] == "conformant" else EXIT_FAILED
+
+
+def explain(result: dict[str, Any]) -> str:
+    """The outcome in one line: the verdict and why, a cut-short run, what cleanup left behind."""
+    rows = result["requirements"]
+    failed = [r for r in rows if r["status"] == "failed" and r["level"] == "MUST"]
+    if failed:
+        ids = ", ".join(r["id"] for r in failed[:4]) + (", …" if len(failed) > 4 else "")
+        unanswered = sum(any(f"— {TRANSPORT_FAILURE}" in f["message"] for f in r["failures"]) for r in failed)
+        why = f", {unanswered} of them for want of an HTTP answer" if unanswered else ""
+        parts = [f"non-conformant: {len(failed)} MUST requirement(s) failed ({ids}){why}"]
+    elif result.get("errors"):
+        parts = [f"non-conformant: the suite broke in {len(result['errors'])} test(s) (summary.json 'errors')"]
+    else:
+        parts = [f"{result['verdict']}: no MUST requirement failed"]
+    if result.get("cut_short"):
+        unchecked = sum(r["status"] == "skipped" and r["level"] == "MUST" for r in rows)
+        parts.append(f"the run was cut short ({result['cut_short']}): {unchecked} MUST requirement(s) not checked")
+    if result.get("cleanup_failures"):
+        parts.append(f"cleanup could not delete {len(result['cleanup_failures'])} record(s) (summary.json)")
+    return redaction.redact("; ".join(parts))

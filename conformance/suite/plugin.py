@@ -24,7 +24,9 @@ from conformance import redaction
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.ledger import LEDGER, Ledger
 from conformance.machines import tools
+from conformance.reporting import run_files
 from conformance.reporting import summary as summary_module
+from conformance.suite import stopping
 from conformance.suite.session import Options, SuiteSession
 from conformance.suite.targeting import (
     FLAG_HELP,
@@ -55,6 +57,7 @@ _TARGET_KEYS = (
     "read_timeout",
     "read_only",
     "embedded",
+    "request_deadline",
 )
 
 
@@ -107,11 +110,13 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[_ACTIVE] = True
     config.stash[_STARTED] = time.time()
+    run_files.on_start(config, controller=not _is_worker(config))  # issue 7: Allure steps and labels
     if _is_worker(config):
         data = dict(config.workerinput["oneroster"])  # type: ignore[attr-defined]
         redaction.register(data.get("client_secret"))
         redaction.register(data.get("token"))
         config.stash[_RESOLVED] = Resolved(Target(**{k: data[k] for k in _TARGET_KEYS}))
+        stopping.start(config, _reports(config), config.workerinput["oneroster_guard"])  # type: ignore[attr-defined]
         return
     try:
         resolved = resolve(_values(config))
@@ -126,6 +131,8 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"oneroster-conformance: {exc}", returncode=EXIT_UNREACHABLE)
     config.stash[_RESOLVED] = resolved
     config.stash[_RUN] = f"oc{secrets.token_hex(3)}"  # a per-run prefix for every record written
+    # Issue 8: the time budget starts now; SIGINT/SIGTERM stop the run gracefully (cleanup included).
+    stopping.start(config, _reports(config), None)
 
 
 _RUN = pytest.StashKey[str]()
@@ -137,6 +144,7 @@ def pytest_configure_node(node: Any) -> None:  # pytest-xdist: hand the resolved
     target = node.config.stash[_RESOLVED].target
     node.workerinput["oneroster"] = {k: getattr(target, k) for k in _TARGET_KEYS}
     node.workerinput["oneroster_run"] = node.config.stash[_RUN]
+    node.workerinput["oneroster_guard"] = stopping.worker_input()  # the shared time budget and stop file
 
 
 def _run_prefix(config: pytest.Config) -> str:
@@ -212,6 +220,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Issue 8: once the run stopped (time budget, interrupt, target not answering), skip with the reason."""
+    if _ACTIVE in item.config.stash:
+        stopping.skip_if_stopped()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome: Any = yield
@@ -253,6 +268,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ledger_dir = reports / ".ledger"
     name = config.workerinput["workerid"] if _is_worker(config) else "controller"  # type: ignore[attr-defined]
     LEDGER.dump(ledger_dir / f"{name}.json")
+    stopping.dump_cleanup(ledger_dir / f"{name}.cleanup", _cleanup_errors(config))  # issue 8: workers' too
     if _is_worker(config):
         return
     files = sorted(ledger_dir.glob("*.json"))
@@ -267,11 +283,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         started_at=datetime.fromtimestamp(config.stash[_STARTED], UTC).isoformat(timespec="seconds"),
         duration_s=time.time() - config.stash[_STARTED],
         errors=errors,
-        cleanup=tuple(_cleanup_errors(config)),
+        cleanup=stopping.load_cleanup(ledger_dir),
         run_id=config.stash[_RUN],
     )
     result = summary_module.build(merged, info)
+    stopping.annotate(result)  # issue 8: a run cut short says so; what it never checked is skipped, with why
     summary_module.write(result, reports)
+    run_files.on_finish(config, result, reports)  # issue 7: Allure environment and categories, certificate.html
     config.stash[_SUMMARY] = result
     config.stash[_RESOLVED].stop()
 
@@ -282,6 +300,11 @@ _SUMMARY = pytest.StashKey[dict[str, Any]]()
 def _cleanup_errors(config: pytest.Config) -> list[str]:
     errors: list[str] = config.stash.get(_CLEANUP, [])
     return errors
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _ACTIVE in config.stash:
+        stopping.finish(config, controller=not _is_worker(config))  # issue 8: signal handlers, stop file
 
 
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:

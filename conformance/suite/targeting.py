@@ -99,7 +99,7 @@ def resolve(values: dict[str, Any]) -> Resolved:
         return Resolved(target)
     # Check everything but the URL before starting a server: a bad profile or fixtures file is a
     # configuration error (exit 2), not a server that failed to start.
-    make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # noqa: S106 - a placeholder, never sent
+    make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # a placeholder token, never sent
     from conformance.reference import embedded
 
     server = embedded.start(fixtures=common["fixtures_path"])

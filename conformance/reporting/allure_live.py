@@ -1,0 +1,103 @@
+"""The Allure side of a running suite: a step for every exchange, labels for every test.
+
+The suite's plugin calls ``install`` when the run writes Allure results (``--alluredir``). Only
+then does a recorder observe ``SuiteSession.send`` (every exchange) and ``checks.record`` (every
+finding), and only while a test runs: outside a test, and in a run without ``--alluredir``,
+sending and recording cost one look at an empty list. The labels are applied when the test ends,
+once it is known which requirements it recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import allure
+import pytest
+
+from conformance import catalogue, checks
+from conformance.checks import Failure, Finding
+from conformance.client import Exchange
+from conformance.reporting import allure_steps
+from conformance.reporting.allure_test import Presentation, RecordedTest, describe
+from conformance.suite import session
+
+_allure: Any = allure  # untyped; strict mypy refuses calls to it otherwise
+PLUGIN_NAME = "oneroster-conformance-allure"
+
+
+def results_dir(config: pytest.Config) -> str | None:
+    """The ``--alluredir`` of this pytest run (allure-pytest's option), or None."""
+    value = getattr(config.option, "allure_report_dir", None)
+    return str(value) if value else None
+
+
+class AllureRecorder:
+    """A pytest plugin: knows which test is running and what it recorded."""
+
+    def __init__(self) -> None:
+        self.current: RecordedTest | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        callspec = getattr(item, "callspec", None)
+        self.current = RecordedTest(
+            function=getattr(item, "originalname", None) or item.name,
+            params=dict(callspec.params) if callspec is not None else {},
+            doc=getattr(getattr(item, "obj", None), "__doc__", None) or "",
+        )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
+        yield
+        current, self.current = self.current, None
+        if current is not None:
+            apply(describe(current))
+
+    def on_exchange(self, exchange: Exchange) -> None:
+        if self.current is not None:
+            allure_steps.emit(exchange, _allure)
+
+    def on_record(self, finding: Finding, failure: Failure | None) -> None:
+        if self.current is not None:
+            self.current.note(finding, catalogue.get(finding.requirement), failure)
+
+
+def apply(presentation: Presentation) -> None:
+    """Label the running test (allure-pytest attaches dynamic labels to the current test)."""
+    dynamic = _allure.dynamic
+    dynamic.title(presentation.title)
+    if presentation.description:
+        dynamic.description(presentation.description)
+    if presentation.epics:
+        dynamic.epic(*presentation.epics)
+    if presentation.features:
+        dynamic.feature(*presentation.features)
+    if presentation.stories:
+        dynamic.story(*presentation.stories)
+    if presentation.severity:
+        dynamic.severity(presentation.severity)
+    for source in presentation.sources:
+        dynamic.label("source", source)
+    for url, name in presentation.links:
+        dynamic.link(url, name=name)
+    for name, text in presentation.attachments:
+        _allure.attach(text, name=name, attachment_type=_allure.attachment_type.TEXT)
+
+
+def install(config: pytest.Config) -> AllureRecorder | None:
+    """Observe the run when it writes Allure results; undone when pytest's config is cleaned up
+    (``run`` calls pytest in-process, and a second run must not inherit the first's observers)."""
+    if results_dir(config) is None or config.pluginmanager.has_plugin(PLUGIN_NAME):
+        return None
+    recorder = AllureRecorder()
+    config.pluginmanager.register(recorder, PLUGIN_NAME)
+    session.EXCHANGED.append(recorder.on_exchange)
+    checks.RECORDED.append(recorder.on_record)
+
+    def uninstall() -> None:
+        session.EXCHANGED.remove(recorder.on_exchange)
+        checks.RECORDED.remove(recorder.on_record)
+
+    config.add_cleanup(uninstall)
+    return recorder

@@ -1,0 +1,79 @@
+"""The recorder observes sends and findings only in a run that writes Allure results, and only
+while a test runs; pytest's cleanup takes it out again."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.checks import Finding
+from conformance.client import Exchange
+from conformance.ledger import Ledger
+from conformance.reporting import allure_live
+from conformance.suite import session
+
+
+class _Config:
+    """What ``install`` uses of a pytest Config."""
+
+    def __init__(self, alluredir: str | None) -> None:
+        self.option = SimpleNamespace(allure_report_dir=alluredir)
+        self.registered: list[object] = []
+        self.cleanups: list[Any] = []
+        self.pluginmanager = SimpleNamespace(
+            register=lambda plugin, name: self.registered.append(plugin),
+            has_plugin=lambda name: bool(self.registered),
+        )
+
+    def add_cleanup(self, func: Any) -> None:
+        self.cleanups.append(func)
+
+
+def test_nothing_is_observed_without_alluredir() -> None:
+    before = (list(session.EXCHANGED), list(checks.RECORDED))
+    config = _Config(None)
+    assert allure_live.install(config) is None  # type: ignore[arg-type]
+    assert before == (session.EXCHANGED, checks.RECORDED)
+    assert config.registered == []
+
+
+def test_observes_only_while_a_test_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    emitted: list[Exchange] = []
+    monkeypatch.setattr(allure_live.allure_steps, "emit", lambda exchange, allure: emitted.append(exchange))
+    config = _Config("/tmp/allure-results")
+    recorder = allure_live.install(config)  # type: ignore[arg-type]
+    assert recorder is not None and config.registered == [recorder]
+    assert allure_live.install(config) is None  # type: ignore[arg-type]  # once per config
+    try:
+        exchange = Exchange("GET", "http://127.0.0.1:1/x", {}, None, status=200)
+        for observer in session.EXCHANGED:
+            observer(exchange)
+        checks.record(Finding.ok("GEN-NO-SERVER-ERROR"), exchange, ledger=Ledger())
+        assert emitted == [] and recorder.current is None  # no test is running
+
+        item = SimpleNamespace(
+            name="test_x[a]",
+            originalname="test_x",
+            callspec=SimpleNamespace(params={"p": "a"}),
+            obj=SimpleNamespace(__doc__="Doc."),
+        )
+        recorder.pytest_runtest_setup(item)  # type: ignore[arg-type]
+        for observer in session.EXCHANGED:
+            observer(exchange)
+        checks.record(Finding.ok("GEN-NO-SERVER-ERROR"), exchange, ledger=Ledger())
+        assert emitted == [exchange]
+        assert recorder.current is not None
+        assert (recorder.current.function, recorder.current.params, recorder.current.doc) == (
+            "test_x",
+            {"p": "a"},
+            "Doc.",
+        )
+        assert recorder.current.tallies["GEN-NO-SERVER-ERROR"].passed == 1
+    finally:
+        for cleanup in config.cleanups:
+            cleanup()
+    assert recorder.on_exchange not in session.EXCHANGED
+    assert recorder.on_record not in checks.RECORDED
