@@ -62,10 +62,9 @@ def prepare_positive(session: SuiteSession, op: Operation, case: Any) -> Context
             )
         elif op.method == "DELETE":
             params["sourcedId"], _ = session.create(entity, key)
-        elif pick((True, False, True), key) and (
-            world.existing(entity) or session.create(entity, key)[1].status in (200, 201)
-        ):
-            params["sourcedId"] = pick(world.existing(entity), key)
+        elif pick((True, False, True), key) and (created := session.create(entity, key))[1].status in (200, 201):
+            # A record made for this case: one from the pool may have been deleted or replaced since.
+            params["sourcedId"] = created[0]
         else:
             params["sourcedId"] = world.fresh_id(entity) + "-missing"
             expect_success, expect_not_found = False, True
