@@ -54,6 +54,13 @@ class AllureRecorder:
         if current is not None:
             apply(describe(current))
 
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any]) -> Iterator[None]:
+        # Outermost wrapper: allure-pytest's own wrapper has just wrapped the fixture's finalizers
+        # and named them after pytest internals ("suite::1", "op::<lambda>").
+        yield
+        name_teardowns(fixturedef)
+
     def on_exchange(self, exchange: Exchange) -> None:
         if self.current is not None:
             allure_steps.emit(exchange, _allure)
@@ -61,6 +68,28 @@ class AllureRecorder:
     def on_record(self, finding: Finding, failure: Failure | None) -> None:
         if self.current is not None:
             self.current.note(finding, catalogue.get(finding.requirement), failure)
+
+
+def teardown_title(fixturedef: pytest.FixtureDef[Any]) -> str:
+    """ "Teardown of suite: <what its docstring's ``Teardown:`` line says>"."""
+    lines = (getattr(fixturedef.func, "__doc__", None) or "").splitlines()
+    said = next((line.strip().removeprefix("Teardown:").strip() for line in lines if "Teardown:" in line), "")
+    return f"Teardown of {fixturedef.argname}" + (f": {said}" if said else "")
+
+
+def name_teardowns(fixturedef: pytest.FixtureDef[Any]) -> None:
+    """Give each finalizer Allure reports a title a vendor can read: a fixture's own teardown keeps
+    a step named after the fixture; pytest's bookkeeping (its post-finalizer hook call, the
+    pseudo-fixtures of parametrisation) goes back unwrapped, so it is not reported at all."""
+    finalizers: list[Any] = getattr(fixturedef, "_finalizers", [])
+    for index, finalizer in enumerate(finalizers):
+        wrapped = getattr(finalizer, "_fixture_function", None)
+        if wrapped is None or not hasattr(finalizer, "_name"):
+            continue  # not allure-pytest's wrapper
+        if getattr(getattr(wrapped, "func", None), "__name__", "") == "_teardown_yield_fixture":
+            finalizer._name = teardown_title(fixturedef)
+        else:
+            finalizers[index] = wrapped
 
 
 def apply(presentation: Presentation) -> None:

@@ -96,6 +96,10 @@ def markdown(summary: dict[str, Any]) -> str:
         f"{summary['duration_s']} s, {summary['requests']} requests",
         f"- Requirements: {summary['counts']['passed']} passed, {summary['counts']['failed']} failed, "
         f"{summary['counts']['skipped']} skipped, {summary['counts']['observations']} observed",
+    ]
+    if summary.get("cut_short"):
+        lines.append(f"- **Cut short:** {summary['cut_short']} — what it did not reach is skipped, with that reason")
+    lines += [
         "",
         "| ID | Level | Status | Requirement | Source |",
         "|---|---|---|---|---|",

@@ -156,6 +156,9 @@ def _run_prefix(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
+    """The run's one session: the target, its client, the world of fixture records, the options.
+
+    Teardown: delete the records this run made and close the HTTP client."""
     config = request.config
     target = config.stash[_RESOLVED].target
     options = Options(

@@ -233,5 +233,7 @@ def test_the_time_budget_cuts_a_run_short_without_vouching_for_the_rest(tmp_path
     assert any(r["reason"] == cut for r in unchecked), unchecked[:3]
     assert not any("not exercised by the tests selected" in r["reason"] for r in unchecked)
     assert "cleanup_failures" not in summary
+    markdown = (reports / "summary.md").read_text(encoding="utf-8")
+    assert "**Cut short:** the run's time budget of 3 s ran out" in markdown
     last = done.stderr.strip().splitlines()[-1]
     assert "the run was cut short (the run's time budget of 3 s ran out)" in last

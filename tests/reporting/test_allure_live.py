@@ -77,3 +77,34 @@ def test_observes_only_while_a_test_runs(monkeypatch: pytest.MonkeyPatch) -> Non
             cleanup()
     assert recorder.on_exchange not in session.EXCHANGED
     assert recorder.on_record not in checks.RECORDED
+
+
+def test_teardowns_are_named_for_a_vendor_and_pytest_bookkeeping_is_not_reported() -> None:
+    """Allure-pytest names a fixture's finalizers after pytest internals ("suite::1", "op::<lambda>");
+    the recorder renames the fixture's own teardown from its docstring and unwraps the rest."""
+    import functools
+
+    from _pytest.fixtures import _teardown_yield_fixture
+    from allure_commons._allure import fixture as allure_fixture
+
+    def suite() -> None:
+        """The run's session.
+
+        Teardown: delete the records this run made."""
+
+    own = functools.partial(_teardown_yield_fixture, suite, iter(()))
+
+    def bookkeeping() -> None:
+        return None
+
+    fixturedef = SimpleNamespace(
+        argname="suite",
+        func=suite,
+        _finalizers=[allure_fixture(bookkeeping, name="suite::<lambda>"), allure_fixture(own, name="suite::1")],
+    )
+    allure_live.name_teardowns(fixturedef)  # type: ignore[arg-type]
+    assert fixturedef._finalizers[0] is bookkeeping
+    assert fixturedef._finalizers[1]._name == "Teardown of suite: delete the records this run made."
+    plain = SimpleNamespace(argname="op", func=lambda: None, _finalizers=[allure_fixture(own, name="op::1")])
+    allure_live.name_teardowns(plain)  # type: ignore[arg-type]
+    assert plain._finalizers[0]._name == "Teardown of op"
