@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     selftest = sub.add_parser("selftest", help="the kill matrix: the suite against every reference-server fault")
     selftest.add_argument("--faults", default="", help="comma-separated faults (default: all, plus benign ones)")
     selftest.add_argument("--subset", choices=("all", "ci"), default="all", help="ci: the representative subset")
+    add(selftest, "--profile", default="timeback", help="API profile: the suite and the server both speak it")
     add(selftest, "--max-examples", default="8", help="examples per operation and mode in each run")
     add(selftest, "--seed", default="0", help="random seed for every run")
     selftest.add_argument("--reports", default="reports/selftest", help="where the runs and the matrix go")
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(serve, "--client-secret", default=None, help="OAuth2 client secret (default: generated and printed)")
     add(serve, "--token-lifetime", default="3600", help="access-token lifetime in seconds")
     add(serve, "--fixtures", default=None, help="fixtures TOML to seed (default: the packaged fixtures)")
+    add(serve, "--profile", default="timeback", help="API profile the server speaks (timeback, 1edtech)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault switches and exit")
     serve.set_defaults(func=_lazy("conformance.reference.command", "serve"))
     return parser

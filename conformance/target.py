@@ -11,9 +11,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from conformance import fixtures as fixtures_module
-from conformance import redaction
+from conformance import profiles, redaction
 
-PROFILES = ("timeback",)
+PROFILES = profiles.NAMES
 DEFAULT_DEADLINE = 60.0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance import catalogue
 from conformance.checks import Context, Finding
 from conformance.checks.mapping import not_found_requirement
 from conformance.client import Exchange
@@ -41,7 +42,7 @@ def imsx_error_body(ctx: Context, exchange: Exchange) -> Finding | None:
         return Finding.fail(
             requirement,
             "Error body is not an imsx status object",
-            "imsx_codeMajor 'failure', imsx_severity 'error', imsx_description, imsx_CodeMinor",
+            "an imsx_StatusInfo object: " + catalogue.get(requirement).statement.split(": ", 1)[-1],
             "; ".join(str(p) for p in problems[:4]),
         )
     return Finding.ok(requirement)
@@ -53,7 +54,10 @@ def imsx_code_minor(ctx: Context, exchange: Exchange) -> Finding | None:
     body = exchange.try_json() if expected else None
     if not expected or not isinstance(body, dict) or schemas.problems("imsxStatusInfo", body):
         return None  # not applicable, or already failed as GEN-ERROR-IMSX-BODY
-    values = [f.get("imsx_codeMinorFieldValue") for f in body["imsx_CodeMinor"]["imsx_codeMinorField"]]
+    minor = body.get("imsx_CodeMinor")
+    if minor is None:
+        return None  # optional in the official binding (its schema says so); required in TimeBack's
+    values = [f.get("imsx_codeMinorFieldValue") for f in minor["imsx_codeMinorField"]]
     if expected in values:
         return Finding.ok("GEN-ERROR-CODE-MINOR")
     return Finding.fail(

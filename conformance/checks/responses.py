@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from conformance import catalogue
 from conformance.checks import Context, Finding
 from conformance.checks.mapping import schema_requirement, success_requirement
 from conformance.client import Exchange
@@ -53,7 +54,11 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
             )
             return
         yield Finding.ok(schema_requirement(op))
-    if schemas.has_readings(op.response) and schemas.is_valid(op.response, body, "lenient"):
+    if (
+        catalogue.applies("GEN-RESPONSE-STRICT-FIELDS")
+        and schemas.has_readings(op.response)
+        and schemas.is_valid(op.response, body, "lenient")
+    ):
         strict = schemas.problems(op.response, body, "strict")
         if strict:
             gaps = ", ".join(sorted({p.pointer.rsplit("/", 1)[-1] for p in strict}))

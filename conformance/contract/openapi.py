@@ -16,9 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__
+from conformance import __version__, profiles
 from conformance.contract import schemas
-from conformance.contract.operations import COLLECTION_QUERY, OPERATIONS, Operation
+from conformance.contract.operations import Operation, operations
 from conformance.contract.schemas import Reading
 
 STORED = Path(__file__).resolve().parent / "openapi"
@@ -41,8 +41,8 @@ _QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def path_for(reading: Reading) -> Path:
-    return STORED / f"timeback.{reading}.json"
+def path_for(reading: Reading, profile: str | None = None) -> Path:
+    return STORED / f"{profiles.resolve(profile)}.{reading}.json"
 
 
 def component_name(ref: str) -> str:
@@ -53,10 +53,10 @@ def component_name(ref: str) -> str:
     return f"{name}.{definition}" if definition else name
 
 
-def _bundle() -> dict[str, Any]:
+def _bundle(profile: str) -> dict[str, Any]:
     """Every schema definition as an OpenAPI component, with refs rewritten to components."""
     components: dict[str, Any] = {}
-    for name, doc in schemas.documents().items():
+    for name, doc in schemas.documents(profile).items():
         base = doc["$id"]
         for definition, body in doc.get("$defs", {}).items():
             components[f"{name}.{definition}"] = _rewrite(body, base)
@@ -86,8 +86,8 @@ def _join(base: str, ref: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + ref
 
 
-def _ref(kind: str, reading: Reading) -> dict[str, str]:
-    return {"$ref": _COMPONENT + component_name(schemas.kind_ref(kind, reading))}
+def _ref(kind: str, reading: Reading, profile: str) -> dict[str, str]:
+    return {"$ref": _COMPONENT + component_name(schemas.kind_ref(kind, reading, profile))}
 
 
 SEND_PREFIX = "send."
@@ -146,7 +146,13 @@ def _parameters(op: Operation, reading: Reading) -> list[dict[str, Any]]:
     return params
 
 
-def _operation(op: Operation, reading: Reading) -> dict[str, Any]:
+# The official binding counts a collection in a header, not in the body.
+_TOTAL_COUNT_HEADER = {
+    "X-Total-Count": {"description": "The number of records the query matches", "schema": {"type": "integer"}}
+}
+
+
+def _operation(op: Operation, reading: Reading, profile: str) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status in op.success:
         if status == 204 or op.response is None:
@@ -154,8 +160,10 @@ def _operation(op: Operation, reading: Reading) -> dict[str, Any]:
         else:
             responses[str(status)] = {
                 "description": "Success",
-                "content": {"application/json": {"schema": _ref(op.response, "lenient")}},
+                "content": {"application/json": {"schema": _ref(op.response, "lenient", profile)}},
             }
+            if profile == profiles.ONEEDTECH and op.response.endswith(".collection"):
+                responses[str(status)]["headers"] = copy.deepcopy(_TOTAL_COUNT_HEADER)
     for code in ERROR_STATUSES:
         description = op.not_found if code == "404" and op.not_found else f"imsx error ({code})"
         responses[code] = {
@@ -171,31 +179,32 @@ def _operation(op: Operation, reading: Reading) -> dict[str, Any]:
         "x-source": op.source,
     }
     if op.request:
-        schema = _ref(op.request, reading)
+        schema = _ref(op.request, reading, profile)
         if reading == "strict":
             schema["$ref"] = _COMPONENT + SEND_PREFIX + schema["$ref"].removeprefix(_COMPONENT)
         doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     return doc
 
 
-def assemble(reading: Reading = "strict") -> dict[str, Any]:
+def assemble(reading: Reading = "strict", profile: str | None = None) -> dict[str, Any]:
+    profile = profiles.resolve(profile)
+    table = operations(profile)
     paths: dict[str, dict[str, Any]] = {}
-    for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, reading)
-    components = _bundle()
+    for op in table:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, reading, profile)
+    components = _bundle(profile)
     if reading == "strict":
-        roots = {component_name(schemas.kind_ref(op.request, reading)) for op in OPERATIONS if op.request}
+        roots = {component_name(schemas.kind_ref(op.request, reading, profile)) for op in table if op.request}
         components.update(_close(components, roots))
+    query = sorted({name for op in table for name in op.query})
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "OneRoster 1.2 Gradebook + PowerPath external tests (TimeBack dialect)",
+            "title": f"{profiles.get(profile).title} (profile {profile})",
             "version": __version__,
             "description": (
                 f"Assembled by oneroster-conformance from schemas/ and its operation table. Request bodies follow the "
-                f"{reading} reading of API.md; responses the lenient one. Collection query parameters: "
-                + ", ".join(COLLECTION_QUERY)
-                + "."
+                f"{reading} reading of API.md; responses the lenient one. Query parameters: " + ", ".join(query) + "."
             ),
         },
         "servers": [{"url": "/"}],
@@ -215,23 +224,25 @@ def render(document: dict[str, Any]) -> str:
 
 
 def stale() -> list[Path]:
-    """The stored documents that differ from what ``assemble`` produces now."""
+    """The stored documents (every profile, every reading) that differ from what ``assemble`` produces now."""
     return [
-        path_for(r)
+        path_for(r, p)
+        for p in profiles.NAMES
         for r in schemas.READINGS
-        if not path_for(r).is_file() or path_for(r).read_text(encoding="utf-8") != render(assemble(r))
+        if not path_for(r, p).is_file() or path_for(r, p).read_text(encoding="utf-8") != render(assemble(r, p))
     ]
 
 
 def write() -> list[Path]:
     STORED.mkdir(exist_ok=True)
     written = []
-    for reading in schemas.READINGS:
-        path_for(reading).write_text(render(assemble(reading)), encoding="utf-8")
-        written.append(path_for(reading))
+    for profile in profiles.NAMES:
+        for reading in schemas.READINGS:
+            path_for(reading, profile).write_text(render(assemble(reading, profile)), encoding="utf-8")
+            written.append(path_for(reading, profile))
     return written
 
 
-def load(reading: Reading = "strict") -> dict[str, Any]:
+def load(reading: Reading = "strict", profile: str | None = None) -> dict[str, Any]:
     """The stored document (fast: no assembly at run time)."""
-    return json.loads(path_for(reading).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(path_for(reading, profile).read_text(encoding="utf-8"))  # type: ignore[no-any-return]

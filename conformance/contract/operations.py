@@ -1,13 +1,20 @@
-"""The operation table: every operation of API.md the suite covers, as data.
+"""The operation table: every operation of API.md the suite covers, as data, per profile.
 
 One row per (method, path). The OpenAPI document, the reference server's routing and the
 requirements catalogue all read this table, so an operation is described exactly once.
+
+The official 1EdTech binding (``profiles.ONEEDTECH``) has the same gradebook resources with
+fewer operations — no single-record POST, no PATCH, no PowerPath — and different answers: a PUT
+is 201 with no body, collections are documented without the trailing slash, and no 404 message
+is documented. Operation ids are the suite's names, the same in both profiles.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from conformance import profiles
 
 Service = Literal["gradebook", "powerpath"]
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
@@ -20,8 +27,10 @@ SEED_LINEITEM_RESULTS_POST = "seeds/001_960a73b78fda8c07.txt"
 SEED_RESULT_PUT = "seeds/002_0a84947811081404.txt"
 SEED_LINEITEM_PUT = "seeds/003_42de73f7dd3cb7a3.txt"
 SEED_IMPORT_RESULTS = "seeds/004_ebac228a1807b255.txt"
+SOURCE_1EDTECH = "reference/1edtech-oneroster-1p2-gradebook-openapi.yaml"
 
 COLLECTION_QUERY = ("limit", "offset", "sort", "orderBy", "filter", "fields", "search")
+COLLECTION_QUERY_1EDTECH = ("limit", "offset", "sort", "orderBy", "filter", "fields")  # no free-text search
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,8 +348,51 @@ def _powerpath_operations() -> list[Operation]:
     ]
 
 
-OPERATIONS: tuple[Operation, ...] = tuple(
-    [op for e in ENTITIES for op in _entity_operations(e)] + _scoped_operations() + _powerpath_operations()
-)
-BY_ID = {op.id: op for op in OPERATIONS}
-assert len(BY_ID) == len(OPERATIONS), "operation ids must be unique"
+_NOT_IN_1EDTECH = {"getLineItemsForSchool"}  # TimeBack's addition: the official spec lists a school's score scales only
+
+
+def _oneedtech_operations() -> list[Operation]:
+    """The official binding: the TimeBack rows it shares, re-read by its own document."""
+    kept: list[Operation] = []
+    for op in _timeback_gradebook_operations():
+        if op.method == "PATCH" or (op.method == "POST" and not op.scope) or op.id in _NOT_IN_1EDTECH:
+            continue  # no PATCH and no single-record POST in the official binding
+        changes: dict[str, Any] = {"source": SOURCE_1EDTECH, "not_found": None}
+        if op.method == "PUT":
+            changes.update(success=(201,), response=None)  # "201 without body"
+        if op.method == "GET" and op.path.endswith("/"):
+            changes["path"] = op.path.rstrip("/")
+        if op.query == COLLECTION_QUERY:
+            changes["query"] = COLLECTION_QUERY_1EDTECH
+        kept.append(replace(op, **changes))
+    return kept
+
+
+def _timeback_gradebook_operations() -> list[Operation]:
+    return [op for e in ENTITIES for op in _entity_operations(e)] + _scoped_operations()
+
+
+_TABLES: dict[str, tuple[Operation, ...]] = {
+    profiles.TIMEBACK: tuple(_timeback_gradebook_operations() + _powerpath_operations()),
+    profiles.ONEEDTECH: tuple(_oneedtech_operations()),
+}
+_BY_ID: dict[str, dict[str, Operation]] = {name: {op.id: op for op in ops} for name, ops in _TABLES.items()}
+assert all(len(_BY_ID[name]) == len(ops) for name, ops in _TABLES.items()), "operation ids must be unique"
+
+
+# The TimeBack table, for what concerns that dialect only: its seeds, its published specs, PowerPath.
+OPERATIONS = _TABLES[profiles.TIMEBACK]
+BY_ID = _BY_ID[profiles.TIMEBACK]
+
+
+def operations(profile: str | None = None) -> tuple[Operation, ...]:
+    """Every operation of a profile (None: the active one)."""
+    return _TABLES[profiles.resolve(profile)]
+
+
+def by_id(profile: str | None = None) -> dict[str, Operation]:
+    return _BY_ID[profiles.resolve(profile)]
+
+
+def has_patch(entity: Entity, profile: str | None = None) -> bool:
+    return entity.patch and f"patch{entity.singular[0].upper()}{entity.singular[1:]}" in by_id(profile)

@@ -21,7 +21,7 @@ from hypothesis.stateful import initialize, precondition, rule
 
 from conformance.checks import Context, Failure, Finding, raise_for, record
 from conformance.client import Exchange
-from conformance.contract.operations import BY_ID
+from conformance.contract.operations import by_id
 from conformance.fixtures import Fixtures, Lesson
 from conformance.machines.base import MAX_STEPS_SHOWN, ConformanceMachine
 from conformance.machines.tools import EDULASTIC, ToolControlError, ToolDriver, question_count
@@ -320,7 +320,7 @@ class ExternalTestMachine(ConformanceMachine):
     # Steps and checks ----------------------------------------------------------------------------
     def judge(self, exchange: Exchange, operation: str) -> dict[str, Any]:
         """The suite's common checks on a request built to succeed, failing with this run's steps."""
-        ctx = Context(BY_ID[operation], "positive", expect_success=True)
+        ctx = Context(by_id()[operation], "positive", expect_success=True)
         failures: list[Failure] = []
         for check in COMMON:
             produced = check(ctx, exchange)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 DATE_TIME_MEMBERS = frozenset({"scoreDate", "assignDate", "dueDate", "dateLastModified"})
+SERVER_SET = frozenset({"dateLastModified"})
 
 
 def instant(value: str) -> datetime | None:
@@ -28,9 +29,13 @@ def differences(sent: Any, got: Any, path: str = "") -> list[str]:
         out: list[str] = []
         for key, value in sent.items():
             where = f"{path}/{key}"
+            if key in SERVER_SET and not path:
+                continue  # the official binding's DTypes make a client send it; the server sets its own
             if key not in got:
                 out.append(f"{where}: sent {_show(value)}, missing in the response")
             elif key in DATE_TIME_MEMBERS and isinstance(value, str) and isinstance(got[key], str):
+                if value == got[key]:
+                    continue  # the same text (a date-only scoreDate in the official binding, too)
                 if instant(value) is None or instant(value) != instant(got[key]):
                     out.append(f"{where}: sent {value!r}, got {got[key]!r}")
             else:

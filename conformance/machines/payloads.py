@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance import profiles
 from conformance.contract import schemas
 from conformance.suite.world import UNSATISFIABLE, World, baseline
 
@@ -27,23 +28,36 @@ _METADATA = st.dictionaries(
     st.one_of(_TEXT, st.integers(-(10**6), 10**6), st.booleans(), st.none(), st.lists(st.integers(0, 9), max_size=3)),
     max_size=4,
 )
-_LO_RESULTS = st.lists(
-    st.fixed_dictionaries(
-        {
-            "source": _TEXT,
-            "learningObjectiveResults": st.lists(
-                st.fixed_dictionaries(
-                    {"learningObjectiveId": _TEXT.filter(bool)}, optional={"score": _SCORE, "textScore": _TEXT}
+
+
+def _lo_results(source: st.SearchStrategy[str], least: int = 0) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.lists(
+        st.fixed_dictionaries(
+            {
+                "source": source,
+                "learningObjectiveResults": st.lists(
+                    st.fixed_dictionaries(
+                        {"learningObjectiveId": _TEXT.filter(bool)}, optional={"score": _SCORE, "textScore": _TEXT}
+                    ),
+                    min_size=least,
+                    max_size=3,
                 ),
-                max_size=3,
-            ),
-        }
-    ),
-    max_size=2,
-)
-_LO_IDS = st.lists(
-    st.fixed_dictionaries({"source": _TEXT, "learningObjectiveIds": st.lists(_TEXT, max_size=3)}), max_size=2
-)
+            }
+        ),
+        max_size=2,
+    )
+
+
+def _lo_ids(source: st.SearchStrategy[str], least: int = 0) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.lists(
+        st.fixed_dictionaries({"source": source, "learningObjectiveIds": st.lists(_TEXT, min_size=least, max_size=3)}),
+        max_size=2,
+    )
+
+
+_LO_RESULTS = _lo_results(_TEXT)
+_LO_IDS = _lo_ids(_TEXT)
+_SCORE_STATUS = st.sampled_from(["exempt", "fully graded", "not submitted", "partially graded", "submitted"])
 
 # Strategy by the common definition a property refers to.
 BY_DEFINITION: dict[str, st.SearchStrategy[Any]] = {
@@ -55,8 +69,34 @@ BY_DEFINITION: dict[str, st.SearchStrategy[Any]] = {
     "LearningObjectiveResultSet": st.one_of(st.none(), _LO_RESULTS),
     "LearningObjectiveIdSet": st.one_of(st.none(), _LO_IDS),
     "DateTime": _DATE_TIME,
-    "ScoreStatus": st.sampled_from(["exempt", "fully graded", "not submitted", "partially graded", "submitted"]),
+    "ScoreStatus": _SCORE_STATUS,
 }
+# The official binding's definitions (schemas/1edtech/common.schema.json): nothing is nullable,
+# the four flags are the strings "true"/"false", a learning-objective source is "case" or "unknown"
+# (or its /name form), scoreDate is a date.
+_OFFICIAL_SOURCE = st.sampled_from(["case", "unknown"])
+_FLAG = st.sampled_from(["true", "false"])
+_DATE = st.dates(
+    min_value=__import__("datetime").date(1990, 1, 1), max_value=__import__("datetime").date(2035, 12, 31)
+).map(lambda d: d.isoformat())
+BY_DEFINITION_OFFICIAL: dict[str, st.SearchStrategy[Any]] = {
+    "Number": _SCORE,
+    "String": _TEXT,
+    "Flag": _FLAG,
+    "Metadata": _METADATA,
+    # The binding's sets hold at least one result or id each (minItems 1).
+    "LearningObjectiveResultSet": _lo_results(_OFFICIAL_SOURCE, least=1),
+    "LearningObjectiveIdSet": _lo_ids(_OFFICIAL_SOURCE, least=1),
+    "DateTime": _DATE_TIME,
+    "Date": _DATE,
+    "ScoreStatus": _SCORE_STATUS,
+}
+
+
+def _strategies() -> dict[str, st.SearchStrategy[Any]]:
+    return BY_DEFINITION_OFFICIAL if profiles.current() == profiles.ONEEDTECH else BY_DEFINITION
+
+
 # Members the machines leave as the baseline has them: ids, references, server-set fields.
 FIXED = frozenset(
     {
@@ -81,14 +121,15 @@ FIXED = frozenset(
 def optional_members(entity: str) -> dict[str, st.SearchStrategy[Any]]:
     """Strategies for the record's members outside FIXED, from the schema's property refs."""
     properties = schemas.documents()[entity]["$defs"]["record"]["properties"]
+    strategies = _strategies()
     found: dict[str, st.SearchStrategy[Any]] = {}
     for name, spec in properties.items():
         if name in FIXED:
             continue
         ref = spec.get("$ref", "")
         definition = ref.rsplit("/", 1)[-1] if ref else ""
-        if definition in BY_DEFINITION:
-            found[name] = BY_DEFINITION[definition]
+        if definition in strategies:
+            found[name] = strategies[definition]
         elif spec.get("type") == "string":
             found[name] = _TEXT
     return found
@@ -128,6 +169,35 @@ FULL: dict[str, st.SearchStrategy[Any]] = {
         max_size=2,
     ),
 }
+FULL_OFFICIAL: dict[str, st.SearchStrategy[Any]] = {
+    "Number": _FRACTION,
+    "String": _TEXT.filter(bool),
+    "Flag": _FLAG,
+    "Metadata": _METADATA.filter(bool),
+    "LearningObjectiveResultSet": st.lists(
+        st.fixed_dictionaries(
+            {
+                "source": _OFFICIAL_SOURCE,
+                "learningObjectiveResults": st.lists(
+                    st.fixed_dictionaries(
+                        {"learningObjectiveId": _TEXT.filter(bool), "score": _FRACTION, "textScore": _TEXT}
+                    ),
+                    min_size=1,
+                    max_size=2,
+                ),
+            }
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+    "LearningObjectiveIdSet": st.lists(
+        st.fixed_dictionaries(
+            {"source": _OFFICIAL_SOURCE, "learningObjectiveIds": st.lists(_TEXT, min_size=1, max_size=2)}
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+}
 NULLABLE = frozenset(
     {
         "NullableNumber",
@@ -155,10 +225,12 @@ def records(entity: str, world: World, sourced_id: str, mode: str = "random") ->
     required = set(schemas.documents()[entity]["$defs"]["request.strict"].get("required", []))
     members = optional_members(entity)
     if mode == "full":
-        members = {k: FULL.get(_definition(entity, k), s) for k, s in members.items()}
+        full = FULL_OFFICIAL if profiles.current() == profiles.ONEEDTECH else FULL
+        members = {k: full.get(_definition(entity, k), s) for k, s in members.items()}
         return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
     if mode == "nulls":
-        members = {k: (st.none() if _definition(entity, k) in NULLABLE else s) for k, s in members.items()}
+        nullable = NULLABLE if profiles.current() == profiles.TIMEBACK else frozenset()  # the official: none
+        members = {k: (st.none() if _definition(entity, k) in nullable else s) for k, s in members.items()}
         return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
     fixed = {k: st.just(v) for k, v in base.items() if k not in members or k in required}
     drawn_required = {k: s for k, s in members.items() if k in required}

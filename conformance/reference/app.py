@@ -2,9 +2,10 @@
 
 Paths with the same shape share one route (``/classes/{sourcedId}/lineItems`` for GET and
 ``/classes/{classSourcedId}/lineItems`` for POST are one URL pattern), and each route dispatches by
-method to the handler for that kind of operation. Collections answer with and without the
-trailing slash TimeBack documents. Unknown paths, wrong methods and even unexpected crashes answer
-with imsx bodies.
+method to the handler for that kind of operation. The six collections answer with and without the
+trailing slash (TimeBack documents it, the official binding does not). Unknown paths, wrong methods
+and even unexpected crashes answer with imsx bodies. A server speaks one profile: its operation
+table, its dialect (dialect.py) and, for TimeBack only, PowerPath's tool doubles.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from conformance import fixtures as fixtures_module
-from conformance.contract.operations import OPERATIONS, Operation
+from conformance.contract.operations import Operation, operations
 from conformance.fixtures import Fixtures
-from conformance.reference import control, gradebook, powerpath
+from conformance.reference import control, gradebook, permissions, powerpath
 from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
 from conformance.reference.context import Context
+from conformance.reference.dialect import for_profile
 from conformance.reference.errors import ApiError
 from conformance.reference.faults import Faults
 from conformance.reference.render import Renderer
@@ -61,7 +63,7 @@ def handler_for(op: Operation) -> Handler:
         return _POWERPATH[op.id]
     if op.scope:
         return gradebook.list_records if op.method == "GET" else gradebook.create_in_scope
-    if op.path.endswith("/"):
+    if not op.path_params:  # a whole collection: /<plural>/ in TimeBack, /<plural> in the official binding
         return {"GET": gradebook.list_records, "POST": gradebook.create_record}[op.method]
     return _ITEM[op.method]
 
@@ -84,7 +86,9 @@ def _endpoint(
             if entry is None:
                 raise ApiError(405, f"Method {request.method} is not allowed here.", headers={"Allow": allow})
             op, handler = entry
-            ctx.auth.verify(request.headers.get("authorization"))
+            granted = ctx.auth.verify(request.headers.get("authorization"))
+            if granted is not None and not granted & permissions.accepted(op):
+                raise ApiError(403, f"Forbidden: the access token's scope does not allow {op.method} here.")
             values = [request.path_params[f"p{i}"] for i in range(len(op.path_params))]
             return await handler(ctx, op, request, dict(zip(op.path_params, values, strict=True)))
         except ApiError as error:
@@ -95,9 +99,9 @@ def _endpoint(
     return endpoint
 
 
-def api_routes(ctx: Context, operations: Iterable[Operation] = OPERATIONS) -> list[BaseRoute]:
+def api_routes(ctx: Context, table: Iterable[Operation] | None = None) -> list[BaseRoute]:
     groups: dict[str, dict[str, tuple[Operation, Handler]]] = {}
-    for op in operations:
+    for op in operations(ctx.dialect.profile) if table is None else table:
         parts = _PARAM.split(op.path)  # positional names: same-shaped paths share one pattern
         pattern = "".join(part + (f"{{p{i}}}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
         groups.setdefault(pattern, {})[op.method] = (op, handler_for(op))
@@ -105,8 +109,10 @@ def api_routes(ctx: Context, operations: Iterable[Operation] = OPERATIONS) -> li
     for pattern, by_method in groups.items():
         endpoint = _endpoint(ctx, by_method)
         routes.append(Route(pattern, endpoint, methods=METHODS))
-        if pattern.endswith("/"):
-            routes.append(Route(pattern.rstrip("/"), endpoint, methods=METHODS))
+        if not any(op.path_params or op.service != "gradebook" for op, _ in by_method.values()):
+            # A whole collection: the other spelling of its trailing slash is the same route.
+            other = pattern.rstrip("/") if pattern.endswith("/") else pattern + "/"
+            routes.append(Route(other, endpoint, methods=METHODS))
     return routes
 
 
@@ -125,7 +131,10 @@ def _fixed_routes(ctx: Context) -> list[BaseRoute]:
             )
         return await token_endpoint(request, ctx.auth)
 
-    return [Route(DISCOVERY_PATH, discovery, methods=METHODS), Route(TOKEN_PATH, token, methods=METHODS)]
+    fixed: list[BaseRoute] = [Route(TOKEN_PATH, token, methods=METHODS)]
+    if ctx.dialect.tools:  # the discovery document announces the tool doubles' control interface only
+        fixed.append(Route(DISCOVERY_PATH, discovery, methods=METHODS))
+    return fixed
 
 
 def create_app(
@@ -136,14 +145,21 @@ def create_app(
     faults: Iterable[str] = (),
     token_lifetime: int = 3600,
     fixtures: Fixtures | str | Path | None = None,
+    profile: str | None = None,
 ) -> Starlette:
-    """The reference server. ``db`` None keeps everything in memory; ``fixtures`` None seeds the
-    packaged fixtures. Raises FixturesError, StoreError or UnknownFault for bad configuration."""
-    active = Faults(faults)
+    """The reference server of ``profile`` (None: the active one). ``db`` None keeps everything in
+    memory; ``fixtures`` None seeds the packaged fixtures. Raises FixturesError, StoreError,
+    UnknownFault or UnknownProfile for bad configuration."""
+    dialect = for_profile(profile)
+    active = Faults(faults, dialect.profile)
     seed = fixtures if isinstance(fixtures, Fixtures) else fixtures_module.load(fixtures)
     store = Store(db)
     ctx = Context(
-        store=store, faults=active, auth=Auth(client_id, client_secret, token_lifetime, active), render=Renderer(active)
+        store=store,
+        faults=active,
+        auth=Auth(client_id, client_secret, token_lifetime, active, dialect.scopes),
+        render=Renderer(active, dialect),
+        dialect=dialect,
     )
     store.seed(
         seed,
@@ -170,7 +186,7 @@ def create_app(
 
     middleware = [Middleware(GZipMiddleware, minimum_size=1)] if active.on("benign-gzip") else []
     app = Starlette(
-        routes=[*_fixed_routes(ctx), *api_routes(ctx), *control.routes(ctx)],
+        routes=[*_fixed_routes(ctx), *api_routes(ctx), *(control.routes(ctx) if dialect.tools else [])],
         middleware=middleware,
         exception_handlers={HTTPException: unknown, Exception: last_resort},
         lifespan=lifespan,

@@ -3,6 +3,10 @@
 Tokens are random and live in memory only, keyed by their SHA-256 so that a dictionary lookup
 leaks nothing about a token's bytes; client secrets are compared in constant time. Neither
 tokens nor secrets are ever logged.
+
+Scopes (RFC 6749 section 3.3) exist only where the dialect documents them (the official binding,
+permissions.py): a token request without ``scope`` is granted every one, so a client that asks for
+none can call everything; one with ``scope`` gets exactly those, and the API then checks them.
 """
 
 from __future__ import annotations
@@ -33,12 +37,16 @@ def _digest(token: str) -> bytes:
 
 
 class Auth:
-    def __init__(self, client_id: str, client_secret: str, lifetime: int, faults: Faults) -> None:
+    def __init__(
+        self, client_id: str, client_secret: str, lifetime: int, faults: Faults, scopes: tuple[str, ...] = ()
+    ) -> None:
         self._client_id = client_id.encode()
         self._client_secret = client_secret.encode()
         self.lifetime = lifetime
         self.faults = faults
-        self._tokens: dict[bytes, float] = {}  # sha256(token) -> monotonic expiry
+        self.scopes = scopes  # what a token may be granted; () when the dialect has no scopes
+        # sha256(token) -> (monotonic expiry, granted scopes or None when scopes do not apply)
+        self._tokens: dict[bytes, tuple[float, frozenset[str] | None]] = {}
         self._lock = threading.Lock()
 
     def client_ok(self, client_id: str, client_secret: str) -> bool:
@@ -47,21 +55,22 @@ class Auth:
         secret_ok = hmac.compare_digest(client_secret.encode("utf-8", "surrogateescape"), self._client_secret)
         return id_ok and secret_ok
 
-    def issue(self) -> str:
+    def issue(self, granted: frozenset[str] | None = None) -> str:
         token = secrets.token_urlsafe(32)
         now = time.monotonic()
         with self._lock:
             if len(self._tokens) > 1000:  # bound memory: forget expired tokens now and then
-                self._tokens = {k: v for k, v in self._tokens.items() if v > now}
-            self._tokens[_digest(token)] = now + self.lifetime
+                self._tokens = {k: v for k, v in self._tokens.items() if v[0] > now}
+            self._tokens[_digest(token)] = (now + self.lifetime, granted)
         return token
 
-    def verify(self, authorization: str | None, faults: Faults | None = None) -> None:
-        """Raise the 401 (or 403) a request with this Authorization header deserves, if any.
+    def verify(self, authorization: str | None, faults: Faults | None = None) -> frozenset[str] | None:
+        """Raise the 401 (or 403) a request with this Authorization header deserves, if any; else
+        return the token's granted scopes (None: not restricted by scope).
         ``faults`` overrides the server's (the tool-control interface is never faulted)."""
         faults = self.faults if faults is None else faults
         if faults.on("ignore-auth"):
-            return
+            return None
         if not authorization:
             if faults.on("auth-403"):
                 raise ApiError(403, "Forbidden: no access token.")
@@ -79,15 +88,29 @@ class Auth:
                 headers={"WWW-Authenticate": f'Bearer {_REALM}, error="invalid_request"'},
             )
         if faults.on("accept-any-token"):
-            return
+            return None
         with self._lock:
-            expiry = self._tokens.get(_digest(token))
-        if expiry is None or expiry <= time.monotonic():
+            entry = self._tokens.get(_digest(token))
+        if entry is None or entry[0] <= time.monotonic():
             raise ApiError(
                 401,
                 "Unauthorized: the access token is unknown or expired.",
                 headers={"WWW-Authenticate": f'Bearer {_REALM}, error="invalid_token"'},
             )
+        return entry[1]
+
+    def grant(self, requested: str | None) -> frozenset[str] | None:
+        """The scopes a token request gets: None when the dialect has none, every one when the
+        request names none; raises ValueError naming a scope this server does not know."""
+        if not self.scopes:
+            return None
+        if requested is None or not requested.strip():
+            return frozenset(self.scopes)
+        names = frozenset(requested.split())
+        unknown = sorted(names - set(self.scopes))
+        if unknown:
+            raise ValueError(f"unknown scope {unknown[0]}")
+        return names
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -129,5 +152,11 @@ async def token_endpoint(request: Request, auth: Auth) -> Response:
         return _oauth_error(400, "invalid_request", "grant_type is required")
     if grant != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
-    body = {"access_token": auth.issue(), "expires_in": auth.lifetime, "token_type": "Bearer"}
+    try:
+        granted = auth.grant(form.get("scope"))
+    except ValueError as exc:
+        return _oauth_error(400, "invalid_scope", str(exc))
+    body: dict[str, object] = {"access_token": auth.issue(granted), "expires_in": auth.lifetime, "token_type": "Bearer"}
+    if granted is not None:
+        body["scope"] = " ".join(scope for scope in auth.scopes if scope in granted)
     return JSONResponse(body, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"})

@@ -20,16 +20,17 @@ MAX_BODY = 256 * 1024
 MAX_DEPTH = 64
 
 
-def check_query(request: Request, allowed: Iterable[str]) -> dict[str, str]:
-    """The query parameters as a dict; an unknown or repeated parameter is a 400."""
+def check_query(request: Request, allowed: Iterable[str], repeatable: Iterable[str] = ()) -> dict[str, str]:
+    """The query parameters as a dict; an unknown parameter is a 400, and so is a repeated one
+    unless ``repeatable`` names it (an exploded array: its values are joined with commas)."""
     known = set(allowed)
     params: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if name not in known:
             raise bad_request(f"Unknown query parameter {name!r}.")
-        if name in params:
+        if name in params and name not in repeatable:
             raise bad_request(f"Query parameter {name!r} is given more than once.")
-        params[name] = value
+        params[name] = f"{params[name]},{value}" if name in params else value
     return params
 
 

@@ -1,8 +1,9 @@
 """``oneroster-conformance serve``: the reference server on its own, until SIGINT or SIGTERM.
 
 Start-up prints, one per line on stdout: ``base URL: …``, ``token URL: …``, ``client id: …`` and,
-only when it generated the secret, ``client secret: …``. A configuration problem is one line on
-stderr and exit code 2.
+only when it generated the secret, ``client secret: …``. A configuration problem — an unknown
+profile, or a fault that does not apply to the profile, among others — is one line on stderr and
+exit code 2. ``--profile`` is activated for the whole process before the app is built.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import FrameType
 
 import uvicorn
 
+from conformance import profiles
 from conformance.fixtures import FixturesError
 from conformance.reference import faults as fault_registry
 from conformance.reference.app import create_app
@@ -99,13 +101,18 @@ def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
 
 
 def serve(args: argparse.Namespace) -> int:
+    try:
+        profile = profiles.activate(getattr(args, "profile", None) or profiles.TIMEBACK).name
+    except profiles.UnknownProfile as exc:
+        print(f"oneroster-conformance: error: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
     if args.list_faults:
-        print(fault_registry.listing())
+        print(fault_registry.listing(profile))
         return EXIT_OK
     try:
         port = _whole(args.port, "--port", 0, 65535)
         lifetime = _whole(args.token_lifetime, "--token-lifetime", 1, 10 * 365 * 24 * 3600)
-        active = fault_registry.parse(args.fault or "")
+        active = fault_registry.parse(args.fault or "", profile)
         client_id = args.client_id or f"conformance-{secrets.token_hex(4)}"
         generated = not args.client_secret
         client_secret = args.client_secret or secrets.token_urlsafe(24)
@@ -117,6 +124,7 @@ def serve(args: argparse.Namespace) -> int:
                 faults=active,
                 token_lifetime=lifetime,
                 fixtures=args.fixtures,
+                profile=profile,
             )
             sock = _bind(args.host, port)
             config = uvicorn.Config(

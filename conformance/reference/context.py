@@ -1,10 +1,11 @@
-"""What every handler of one server shares: its store, faults, credentials, clock and renderers."""
+"""What every handler of one server shares: its store, faults, credentials, clock, renderers and dialect."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from conformance.reference.auth import Auth
+from conformance.reference.dialect import Dialect
 from conformance.reference.faults import Faults
 from conformance.reference.records import Allocator, Clock
 from conformance.reference.render import Renderer
@@ -18,6 +19,7 @@ class Context:
     auth: Auth
     render: Renderer  # API responses: faults apply
     plain: Renderer = field(default_factory=Renderer)  # discovery and tool control: test infrastructure, never faulted
+    dialect: Dialect = field(default_factory=Dialect)  # the profile's answer shapes (dialect.py)
     clock: Clock = field(init=False)
     allocator: Allocator = field(init=False)
 

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO
 
 from conformance import fixtures as fixtures_module
+from conformance import profiles
 from conformance.reference import faults as fault_registry
 from conformance.reference.app import create_app
 
@@ -45,6 +46,7 @@ class RunningServer:
     faults: tuple[str, ...]
     process: subprocess.Popen[str] = field(repr=False)
     _stderr: IO[bytes] | None = field(default=None, repr=False)
+    profile: str = profiles.TIMEBACK
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """Terminate (SIGTERM: a clean shutdown), then kill after ``timeout`` seconds. Returns the exit code."""
@@ -93,13 +95,17 @@ def start(
     token_lifetime: int = 3600,
     fixtures: str | Path | None = None,
     startup_timeout: float = STARTUP_TIMEOUT,
+    profile: str = profiles.TIMEBACK,
 ) -> RunningServer:
-    """Run ``python -m conformance serve`` on 127.0.0.1 and wait (bounded) until it announces its URL.
+    """Run ``python -m conformance serve --profile PROFILE`` on 127.0.0.1 and wait (bounded) until it
+    announces its URL.
 
-    Raises UnknownFault or FixturesError for bad arguments, ServerStartError when the process fails
-    (the message is its last stderr line, e.g. an unusable ``db``) or stays silent."""
+    Raises UnknownProfile, UnknownFault (also for a fault of another profile) or FixturesError for
+    bad arguments, ServerStartError when the process fails (the message is its last stderr line,
+    e.g. an unusable ``db``) or stays silent."""
     # Configuration errors surface here, typed (UnknownFault, FixturesError), before any process starts.
-    active = fault_registry.parse(",".join(faults))
+    profile = profiles.get(profile).name
+    active = fault_registry.parse(",".join(faults), profile)
     if fixtures is not None:
         fixtures_module.load(fixtures)
     client_id = client_id or f"conformance-{secrets.token_hex(4)}"
@@ -117,6 +123,8 @@ def start(
         client_id,
         "--token-lifetime",
         str(token_lifetime),
+        "--profile",
+        profile,
     ]
     if db is not None:
         argv += ["--db", str(db)]
@@ -134,7 +142,7 @@ def start(
     assert process.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True, name="reference-stdout").start()
-    server = RunningServer("", "", client_id, client_secret, active, process, stderr)
+    server = RunningServer("", "", client_id, client_secret, active, process, stderr, profile)
     announced: dict[str, str] = {}
     deadline = time.monotonic() + startup_timeout
     while "client id" not in announced:

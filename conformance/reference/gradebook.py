@@ -1,4 +1,5 @@
-"""The gradebook handlers: one per kind of operation in the operation table, shared by all six entities.
+"""The gradebook handlers: one per kind of operation in the operation table, shared by all six entities
+and by both profiles (the few answers whose shape differs come from the server's dialect).
 
 Check order in every handler: query parameters (400), then the body's transport (415/413/400),
 then the existence of what the path names (404), then the body's schema (422).
@@ -22,23 +23,25 @@ from conformance.reference.context import Context
 from conformance.reference.errors import ApiError, invalid_body
 from conformance.reference.store import TOBEDELETED
 
-PAIRS_ALL = "sourcedIdPairsAll"  # extension key: every pair of a bulk POST (TimeBack documents one object)
-
 
 @functools.cache
-def known_fields(entity: str) -> frozenset[str]:
+def known_fields(entity: str, profile: str | None = None) -> frozenset[str]:
     """The top-level fields a query may sort, filter or select on: the record schema's properties."""
-    return frozenset(schemas.resolve(f"{entity}.record")["properties"])
+    return frozenset(schemas.resolve(f"{entity}.record", profile=profile)["properties"])
 
 
-def not_found(entity: Entity) -> ApiError:
+def not_found(ctx: Context, entity: Entity) -> ApiError:
     # Score scales have no documented message; the same pattern is used for them.
-    return ApiError(404, entity.not_found or f"{entity.title} not found.")
+    return ApiError(404, ctx.dialect.not_found(entity.not_found or f"{entity.title} not found."))
+
+
+def scope_not_found(ctx: Context, op: Operation) -> ApiError:
+    return ApiError(404, ctx.dialect.not_found(op.not_found or scopes.missing_message(op.scope)))
 
 
 def _check_body(ctx: Context, kind: str | None, body: Any) -> None:
     assert kind is not None, "write operations name their request schema"
-    found = schemas.problems(kind, body, "lenient")
+    found = schemas.problems(kind, body, "lenient", ctx.dialect.profile)
     if not found:
         return
     if ctx.faults.on("server-error-on-bad-enum") and any(
@@ -67,10 +70,12 @@ def _supplied(record: dict[str, Any]) -> str | None:
 def _create(ctx: Context, entity: Entity, items: list[dict[str, Any]], bulk: bool) -> list[dict[str, str]]:
     """Store POSTed records (all or none) and return their sourcedIdPairs. A supplied sourcedId is
     kept; one that is already stored, or repeated in the same body, is a 422."""
+    # The official binding's other reading: a supplied sourcedId is the client's temporary name.
+    allocate_all = ctx.faults.on("benign-server-allocated-ids")
     seen: set[str] = set()
     conflicts = []
     for index, item in enumerate(items):
-        supplied = _supplied(item)
+        supplied = None if allocate_all else _supplied(item)
         if supplied is not None and (supplied in seen or ctx.store.get(entity.singular, supplied) is not None):
             where = f"/{entity.plural}/{index}/sourcedId" if bulk else f"/{entity.singular}/sourcedId"
             conflicts.append(Problem(where, f"sourcedId {supplied!r} already exists"))
@@ -82,7 +87,7 @@ def _create(ctx: Context, entity: Entity, items: list[dict[str, Any]], bulk: boo
     with ctx.store.transaction():
         for item in items:
             supplied = _supplied(item)
-            sourced_id = supplied or ctx.allocator.allocate()
+            sourced_id = (None if allocate_all else supplied) or ctx.allocator.allocate()
             previous = ctx.store.get(entity.singular, sourced_id)  # only ever set under allocation-reuse
             ctx.store.put(
                 entity.singular, sourced_id, records.prepare(item, sourced_id, previous, ctx.faults, ctx.clock)
@@ -95,37 +100,36 @@ def _created(ctx: Context, body: dict[str, Any]) -> Response:
     return ctx.render.json(body, 200 if ctx.faults.on("post-returns-200") else 201)
 
 
+def _fields(ctx: Context, entity: Entity) -> frozenset[str]:
+    return known_fields(entity.singular, ctx.dialect.profile)
+
+
 async def list_records(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
-    wanted = query.parse(check_query(request, op.query), known_fields(entity.singular))
+    wanted = query.parse(check_query(request, op.query, ctx.dialect.repeatable_query), _fields(ctx, entity))
     rows = ctx.store.all(entity.singular)
     if op.scope:
         scope = scopes.values(op, path)
         if not scopes.all_exist(ctx.store, scope):
-            raise ApiError(404, op.not_found or "Not found.")
+            raise scope_not_found(ctx, op)
         belongs = scopes.member(ctx.store, entity.singular, scope)
         rows = [row for row in rows if belongs(row)]
     page, total = query.run(query.visible(rows, wanted, ctx.faults), wanted, ctx.faults)
-    body: dict[str, Any] = {entity.plural: [records.present(r, wanted.fields, ctx.faults) for r in page]}
-    body.update(query.page_fields(total, wanted))
-    if ctx.faults.on("total-count-page"):
-        body["totalCount"] = len(page)
-    if ctx.faults.on("collection-missing-total"):
-        del body["totalCount"]
-    headers = {"X-Total-Count": str(total)} if ctx.faults.on("benign-x-total-count") else None
-    return ctx.render.json(body, 200, headers)
+    shown = [records.present(r, wanted.fields, ctx.faults) for r in page]
+    return ctx.dialect.collection_answer(ctx, request, entity, shown, total, wanted)
 
 
 async def get_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
-    fields = query.fields_param(check_query(request, op.query), known_fields(entity.singular))
+    params = check_query(request, op.query, ctx.dialect.repeatable_query)
+    fields = query.fields_param(params, _fields(ctx, entity))
     record = ctx.store.get(entity.singular, path["sourcedId"])
     if record is None:
         if ctx.faults.on("missing-returns-200"):
             return ctx.render.json({}, 200)
-        raise not_found(entity)
+        raise not_found(ctx, entity)
     if record.get("status") == TOBEDELETED and ctx.faults.on("benign-hard-delete"):
-        raise not_found(entity)
+        raise not_found(ctx, entity)
     shown = records.present(record, fields, ctx.faults)
     return ctx.render.json(shown if ctx.faults.on("missing-envelope") else {entity.singular: shown})
 
@@ -143,10 +147,7 @@ async def put_record(ctx: Context, op: Operation, request: Request, path: dict[s
             ctx.store.put(entity.singular, f"{sourced_id}#dup-{uuid.uuid4()}", existing)
         if existing is None or not ctx.faults.on("put-update-not-persisted"):
             ctx.store.put(entity.singular, sourced_id, stored)
-    if ctx.faults.on("put-returns-204"):
-        return ctx.render.empty(204)
-    status = 200 if existing is not None and ctx.faults.on("benign-put-200-on-update") else 201
-    return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, status)
+    return ctx.dialect.put_answer(ctx, entity, stored, updated=existing is not None)
 
 
 async def patch_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
@@ -155,7 +156,7 @@ async def patch_record(ctx: Context, op: Operation, request: Request, path: dict
     body = await read_json(request)
     existing = ctx.store.get(entity.singular, path["sourcedId"])
     if existing is None or existing.get("status") == TOBEDELETED:
-        raise not_found(entity)
+        raise not_found(ctx, entity)
     _check_body(ctx, op.request, body)
     merged = records.merge(existing, _one(body, entity.singular), ctx.faults)
     stored = records.prepare(merged, path["sourcedId"], existing, ctx.faults, ctx.clock)
@@ -170,7 +171,7 @@ async def delete_record(ctx: Context, op: Operation, request: Request, path: dic
     if existing is None or existing.get("status") == TOBEDELETED:
         if ctx.faults.on("delete-unknown-204"):
             return ctx.render.empty(204)
-        raise not_found(entity)
+        raise not_found(ctx, entity)
     if not ctx.faults.on("delete-noop"):
         deleted = {
             **existing,
@@ -200,10 +201,10 @@ async def create_in_scope(ctx: Context, op: Operation, request: Request, path: d
     line_item_results = op.id == "createResultForLineItem"
     store_anyway = missing and line_item_results and ctx.faults.on("results-post-unknown-lineitem-stores")
     if missing and not store_anyway and not (line_item_results and ctx.faults.on("results-post-unknown-lineitem-201")):
-        raise ApiError(404, op.not_found or "Not found.")
+        raise scope_not_found(ctx, op)
     _check_body(ctx, op.request, body)
     items = _many(body, entity.plural)
-    if not items:
+    if not items and not ctx.dialect.bulk_may_be_empty:
         raise ApiError(
             422,
             f"Invalid request body: {entity.plural} is empty.",
@@ -212,10 +213,9 @@ async def create_in_scope(ctx: Context, op: Operation, request: Request, path: d
     for item in items:
         # The parent named by the path wins over the body (e.g. the path's line item over result.lineItem).
         for kind, sourced_id in scope.items():
-            if kind in known_fields(entity.singular):
-                current = item.get(kind)
-                item[kind] = {**(current if isinstance(current, dict) else {}), "sourcedId": sourced_id}
+            if kind in _fields(ctx, entity):
+                item[kind] = ctx.dialect.parent_reference(kind, sourced_id, item.get(kind), request)
     pairs = _create(ctx, entity, items, bulk=True)
     if store_anyway:
-        raise ApiError(404, op.not_found or "Not found.")
-    return _created(ctx, {"sourcedIdPairs": pairs[0], PAIRS_ALL: pairs})
+        raise scope_not_found(ctx, op)
+    return _created(ctx, ctx.dialect.pairs_body(ctx.faults, pairs))

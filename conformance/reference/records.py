@@ -14,6 +14,7 @@ from typing import Any
 from conformance.reference.faults import Faults
 
 ACTIVE = "active"
+FLAGS = ("inProgress", "incomplete", "late", "missing")  # "true"/"false" strings in both dialects
 
 
 class Clock:
@@ -128,4 +129,19 @@ def present(record: dict[str, Any], fields: Sequence[str] | None, faults: Faults
     metadata = out.get("metadata")
     if faults.on("benign-extra-metadata") and isinstance(metadata, dict):
         out["metadata"] = {**metadata, "referenceServer": "oneroster-conformance"}
+    # The official binding's shapes rendered the TimeBack way.
+    if faults.on("references-without-href"):
+        out = {key: _bare(value) for key, value in out.items()}
+    date = out.get("scoreDate")
+    if faults.on("score-date-as-date-time") and isinstance(date, str) and len(date) == len("2024-03-01"):
+        out["scoreDate"] = f"{date}T00:00:00Z"
+    if faults.on("flags-as-booleans"):
+        out.update({flag: out[flag] == "true" for flag in FLAGS if out.get(flag) in ("true", "false")})
     return out
+
+
+def _bare(value: Any) -> Any:
+    """A reference reduced to ``{sourcedId}``; anything else as it is."""
+    if isinstance(value, dict) and "sourcedId" in value and "type" in value:
+        return {"sourcedId": value["sourcedId"]}
+    return value

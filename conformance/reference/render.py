@@ -10,7 +10,9 @@ from typing import Any
 
 from starlette.responses import Response
 
-from conformance.reference.errors import ApiError, imsx
+from conformance import profiles
+from conformance.reference.dialect import Dialect, for_profile
+from conformance.reference.errors import ApiError
 from conformance.reference.faults import NONE, Faults
 
 JSON = "application/json"
@@ -32,10 +34,12 @@ def _shuffled(value: Any, rng: random.Random) -> Any:
 
 
 class Renderer:
-    """Builds responses for one server; the faults it is given shape every body and header."""
+    """Builds responses for one server; the faults it is given shape every body and header, and its
+    dialect shapes error bodies."""
 
-    def __init__(self, faults: Faults = NONE) -> None:
+    def __init__(self, faults: Faults = NONE, dialect: Dialect | None = None) -> None:
         self.faults = faults
+        self.dialect = dialect or for_profile(profiles.TIMEBACK)
         self._rng = random.Random(0)  # benign-key-order: reproducible shuffles
         if faults.on("json-as-text-html"):
             self._media = "text/html; charset=utf-8"
@@ -70,4 +74,5 @@ class Renderer:
                 code_minor = "invaliddata"
         if self.faults.on("plain-text-errors"):
             return Response(description, error.status, self._headers(error.headers), media_type="text/plain")
-        return self.json(imsx(error.status, description, error.details, code_minor), error.status, error.headers)
+        body = self.dialect.error_body(self.faults, error.status, description, error.details, code_minor)
+        return self.json(body, error.status, error.headers)

@@ -25,6 +25,22 @@ def ref(record: Mapping[str, Any], field: str) -> str | None:
     return None
 
 
+# How a 404 names a missing parent: TimeBack's documented messages follow this pattern
+# ("Class or line item not found."), and the official binding, which documents none, reuses it.
+_TITLE = {
+    "class": "class",
+    "school": "school",
+    "student": "student",
+    "lineItem": "line item",
+    "academicSession": "academic session",
+}
+
+
+def missing_message(scope: tuple[str, ...]) -> str:
+    text = " or ".join(_TITLE.get(kind, kind) for kind in scope) or "record"
+    return f"{text[0].upper()}{text[1:]} not found."
+
+
 def values(op: Operation, path_params: Mapping[str, str]) -> dict[str, str]:
     """Scope kind → sourcedId from the path (scope kinds follow the path parameters' order)."""
     return {kind: path_params[name] for kind, name in zip(op.scope, op.path_params, strict=True)}

@@ -202,6 +202,8 @@ def _skipped(requirements: list[dict[str, Any]]) -> str:
 
 def _notices(summary: dict[str, Any]) -> str:
     notices = []
+    if summary.get("dialect_hint"):
+        notices.append(f"Dialect hint: {_e(summary['dialect_hint']['message'])}.")
     if summary.get("cut_short"):
         notices.append(f"The run was cut short: {_e(summary['cut_short'])}.")
     for key, text in (("errors", "Suite errors"), ("cleanup_failures", "Records cleanup could not delete")):

@@ -97,6 +97,8 @@ def markdown(summary: dict[str, Any]) -> str:
         f"- Requirements: {summary['counts']['passed']} passed, {summary['counts']['failed']} failed, "
         f"{summary['counts']['skipped']} skipped, {summary['counts']['observations']} observed",
     ]
+    if summary.get("dialect_hint"):
+        lines.append(f"- **Dialect hint:** {summary['dialect_hint']['message']}")
     if summary.get("cut_short"):
         lines.append(f"- **Cut short:** {summary['cut_short']} — what it did not reach is skipped, with that reason")
     lines += [

@@ -23,6 +23,7 @@ from conformance import redaction
 from conformance.checks import TRANSPORT_FAILURE
 from conformance.client import AuthenticationFailed, TargetUnreachable
 from conformance.guard import EXIT_INTERRUPTED, GUARD, install_signal_handlers
+from conformance.reference.embedded import ServerStartError
 from conformance.reporting import baseline, certificate, summary
 from conformance.suite.targeting import OPTIONS, Resolved, env_name, preflight, resolve
 from conformance.target import ConfigError
@@ -48,6 +49,10 @@ def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, repor
         "--no-header",
         "-o",
         "console_output_style=classic",
+        # `run` has imported the suite's modules before pytest starts: nothing for assertion rewriting to
+        # do, and nothing a vendor should be warned about.
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={reports / 'junit.xml'}",
         f"--alluredir={reports / 'allure-results'}",
         f"--base-url={target.base_url}",
@@ -121,6 +126,9 @@ def _run(args: argparse.Namespace) -> int:
         resolved = resolve(values)
     except ConfigError as exc:
         print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ServerStartError as exc:  # the embedded reference server did not come up: one line, no traceback
+        print(f"oneroster-conformance: error: {redaction.redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     try:
         try:
@@ -201,4 +209,6 @@ def explain(result: dict[str, Any]) -> str:
         parts.append(f"the run was cut short ({result['cut_short']}): {unchecked} MUST requirement(s) not checked")
     if result.get("cleanup_failures"):
         parts.append(f"cleanup could not delete {len(result['cleanup_failures'])} record(s) (summary.json)")
+    if result.get("dialect_hint"):
+        parts.append(f"hint: {result['dialect_hint']['message']}")
     return redaction.redact("; ".join(parts))

@@ -1,5 +1,5 @@
-"""``oneroster-conformance selftest``: the kill matrix, as a command (exit 0 only when every harmful
-fault is killed by its expected requirement and nothing benign fails)."""
+"""``oneroster-conformance selftest``: the kill matrix of one profile, as a command (exit 0 only when
+every harmful fault is killed by its expected requirement and nothing benign fails)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,32 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.selftest.matrix import BASELINE, expectations, run_one, write
+from conformance import profiles
+from conformance.reference.faults import ALL
+from conformance.selftest.matrix import BASELINE, expectations, matrix_name, run_one, write
+
+
+def _error(message: str) -> int:
+    print(f"oneroster-conformance: error: {message}", file=sys.stderr)
+    return 2
 
 
 def selftest(args: argparse.Namespace) -> int:
-    table = expectations()
+    try:
+        profile = profiles.get(getattr(args, "profile", None) or profiles.TIMEBACK).name
+    except profiles.UnknownProfile as exc:
+        return _error(exc.args[0])
+    table = expectations(profile)
     if args.faults:
         names = [n.strip() for n in args.faults.split(",") if n.strip()]
         unknown = [n for n in names if n not in table]
         if unknown:
-            print(
-                f"oneroster-conformance: error: unknown fault {unknown[0]!r} (see 'serve --list-faults')",
-                file=sys.stderr,
-            )
-            return 2
+            if unknown[0] in ALL:
+                return _error(
+                    f"fault {unknown[0]!r} does not apply to the {profile} profile"
+                    f" (see 'serve --profile {profile} --list-faults')"
+                )
+            return _error(f"unknown fault {unknown[0]!r} (see 'serve --list-faults')")
         chosen = [table[BASELINE]] + [table[n] for n in names if n != BASELINE]
     elif args.subset == "ci":
         chosen = [e for e in table.values() if e.ci]
@@ -29,21 +41,23 @@ def selftest(args: argparse.Namespace) -> int:
     try:
         max_examples, seed = int(args.max_examples), int(args.seed)
     except ValueError:
-        print("oneroster-conformance: error: --max-examples and --seed must be whole numbers", file=sys.stderr)
-        return 2
+        return _error("--max-examples and --seed must be whole numbers")
     reports = Path(args.reports)
     rows = []
     for i, expectation in enumerate(chosen, 1):
-        row = run_one(expectation, reports, max_examples=max_examples, seed=seed)
+        row = run_one(expectation, reports, max_examples=max_examples, seed=seed, profile=profile)
         rows.append(row)
         print(
             f"[{i}/{len(chosen)}] {row.fault}: {row.outcome} "
             f"({', '.join(row.reported) or 'no failure'}; {row.seconds} s)",
             file=sys.stderr,
         )
-        write(rows, reports)
+        write(rows, reports, profile)
     bad = [r for r in rows if not r.ok]
-    print(f"kill matrix: {reports / 'kill-matrix.md'} — {len(rows) - len(bad)}/{len(rows)} as expected")
+    print(
+        f"kill matrix ({profile}): {reports / (matrix_name(profile) + '.md')} — "
+        f"{len(rows) - len(bad)}/{len(rows)} as expected"
+    )
     for row in bad:
         print(
             f"  ✘ {row.fault}: {row.outcome}; expected {row.expected or 'a conformant run'}, "

@@ -5,6 +5,9 @@ A harmful fault is *killed* when the run is non-conformant and every requirement
 names is among those failed; a benign variation, or the plain reference server, must give a
 conformant run. Each run is a separate ``oneroster-conformance run`` process against a separate
 reference server, so runs cannot leak state into one another.
+
+A matrix is one profile's: the suite and the server both speak it, and only the faults that apply
+to it (faults.py) are run, with that profile's expectations (expectations.toml).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from conformance import catalogue, profiles
 from conformance.reference import embedded
-from conformance.reference.faults import REGISTRY
+from conformance.reference.faults import registry
 
 BASELINE = "(none)"  # the reference server with no fault switched on
 RUN_TIMEOUT = 600.0
@@ -35,18 +39,44 @@ class Expectation:
     ci: bool = False
 
 
-def expectations() -> dict[str, Expectation]:
-    """One per registered fault (harmful with its expected IDs; benign with none) plus the baseline."""
-    raw = tomllib.loads(resources.files(__package__).joinpath("expectations.toml").read_text(encoding="utf-8"))
+def _key(name: str, profile: str) -> str:
+    """``expect`` / ``ci`` in the first profile; ``expect_1edtech`` / ``ci_1edtech`` in another."""
+    return name if profile == profiles.TIMEBACK else f"{name}_{profile}"
+
+
+def load() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("expectations.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def expectations(profile: str = profiles.TIMEBACK) -> dict[str, Expectation]:
+    """One per fault of ``profile`` (harmful with its expected IDs; benign with none) plus the baseline.
+
+    ``expect`` names the IDs in every profile the fault applies to, unless ``expect_<profile>``
+    replaces it for one; ``ci`` / ``ci_<profile>`` choose each profile's CI subset."""
+    profile = profiles.resolve(profile)
+    raw = load()
     table = raw.get("fault", {})
-    benign_ci = set(raw.get("benign", {}).get("ci", []))
+    benign_ci = set(raw.get("benign", {}).get(_key("ci", profile), []))
     found = {BASELINE: Expectation(BASELINE, harmful=False, ci=True)}
-    for name, fault in REGISTRY.items():
+    for name, fault in registry(profile).items():
         entry = table.get(name, {})
+        expect = entry.get(_key("expect", profile), entry.get("expect", ()))
         found[name] = Expectation(
-            name, fault.harmful, tuple(entry.get("expect", ())), bool(entry.get("ci")) or name in benign_ci
+            name, fault.harmful, tuple(expect), bool(entry.get(_key("ci", profile))) or name in benign_ci
         )
     return found
+
+
+def unknown_requirements(profile: str = profiles.TIMEBACK) -> list[str]:
+    """``fault: ID`` for every expected ID that is not a MUST of ``profile``'s catalogue."""
+    requirements = catalogue.catalogue(profile)
+    return [
+        f"{e.fault}: {rid}"
+        for e in expectations(profile).values()
+        for rid in e.expect
+        if rid not in requirements or requirements[rid].level != "MUST"
+    ]
 
 
 @dataclass
@@ -75,12 +105,20 @@ class Row:
         return "killed" if self.ok else ("killed, but not by the expected requirement" if self.reported else "SURVIVED")
 
 
-def run_one(expectation: Expectation, reports: Path, *, max_examples: int, seed: int) -> Row:
+def run_dir(reports: Path, fault: str, profile: str = profiles.TIMEBACK) -> Path:
+    """Where one run's reports go: ``<reports>/<fault>``, under ``<reports>/<profile>/`` for another profile."""
+    name = "baseline" if fault == BASELINE else fault
+    return reports / name if profile == profiles.TIMEBACK else reports / profile / name
+
+
+def run_one(
+    expectation: Expectation, reports: Path, *, max_examples: int, seed: int, profile: str = profiles.TIMEBACK
+) -> Row:
     faults = () if expectation.fault == BASELINE else (expectation.fault,)
-    out = reports / (expectation.fault if faults else "baseline")
+    out = run_dir(reports, expectation.fault, profile)
     row = Row(expectation.fault, expectation.harmful, list(expectation.expect), "", -1)
     started = time.monotonic()
-    with embedded.start(faults=faults) as server:
+    with embedded.start(faults=faults, profile=profile) as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
         env["ONEROSTER_CLIENT_SECRET"] = server.client_secret
         argv = [
@@ -94,6 +132,8 @@ def run_one(expectation: Expectation, reports: Path, *, max_examples: int, seed:
             server.token_url,
             "--client-id",
             server.client_id,
+            "--profile",
+            profile,
             "--reports",
             str(out),
             "--max-examples",
@@ -122,12 +162,12 @@ def run_one(expectation: Expectation, reports: Path, *, max_examples: int, seed:
     return row
 
 
-def markdown(rows: list[Row]) -> str:
+def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
     harmful = [r for r in rows if r.harmful]
     benign = [r for r in rows if not r.harmful]
     killed = sum(r.ok for r in harmful)
     lines = [
-        "# Fault matrix",
+        f"# Fault matrix ({profile} profile)",
         "",
         f"- Harmful faults killed: {killed}/{len(harmful)}",
         f"- Benign variations (and the plain reference server) passed: {sum(r.ok for r in benign)}/{len(benign)}",
@@ -145,8 +185,14 @@ def markdown(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(rows: list[Row], reports: Path) -> None:
+def matrix_name(profile: str = profiles.TIMEBACK) -> str:
+    """``kill-matrix`` for the first profile, ``kill-matrix-<profile>`` for another (add .md / .json)."""
+    return "kill-matrix" if profile == profiles.TIMEBACK else f"kill-matrix-{profile}"
+
+
+def write(rows: list[Row], reports: Path, profile: str = profiles.TIMEBACK) -> None:
     reports.mkdir(parents=True, exist_ok=True)
-    data = [asdict(r) | {"ok": r.ok, "outcome": r.outcome} for r in rows]
-    (reports / "kill-matrix.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    (reports / "kill-matrix.md").write_text(markdown(rows), encoding="utf-8")
+    data = [asdict(r) | {"ok": r.ok, "outcome": r.outcome, "profile": profile} for r in rows]
+    name = matrix_name(profile)
+    (reports / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (reports / f"{name}.md").write_text(markdown(rows, profile), encoding="utf-8")

@@ -9,7 +9,7 @@ from conformance.checks import Context, Finding, raise_for, record, verify
 from conformance.checks.errors import ERROR_CHECKS
 from conformance.checks.responses import RESPONSE_CHECKS
 from conformance.client import Exchange
-from conformance.contract.operations import BY_ID
+from conformance.contract.operations import by_id
 from conformance.ledger import LEDGER
 
 COMMON = (*ERROR_CHECKS, *RESPONSE_CHECKS)
@@ -25,7 +25,10 @@ def judge(
 ) -> None:
     """Run the common checks on one exchange and fail the test on a MUST failure."""
     ctx = Context(
-        BY_ID[operation] if operation else None, mode, expect_success=expect_success, expect_not_found=expect_not_found
+        by_id()[operation] if operation else None,
+        mode,
+        expect_success=expect_success,
+        expect_not_found=expect_not_found,
     )
     raise_for(verify(ctx, exchange, COMMON))
 

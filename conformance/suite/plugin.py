@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from conformance import redaction
+from conformance import profiles, redaction
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.ledger import LEDGER, Ledger
 from conformance.machines import tools
 from conformance.reporting import run_files
 from conformance.reporting import summary as summary_module
-from conformance.suite import stopping
-from conformance.suite.session import Options, SuiteSession
+from conformance.suite import dialect_hint, stopping
+from conformance.suite.session import EXCHANGED, Options, SuiteSession
 from conformance.suite.targeting import (
     FLAG_HELP,
     FLAGS,
@@ -110,12 +110,18 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[_ACTIVE] = True
     config.stash[_STARTED] = time.time()
+    # Issue 10: look at every answer for signs of the other dialect (undone with the config: `run`
+    # calls pytest in-process, and a second run must not inherit the first's observer).
+    dialect_hint.SIGNS.counts.clear()
+    EXCHANGED.append(dialect_hint.SIGNS.observe)
+    config.add_cleanup(lambda: EXCHANGED.remove(dialect_hint.SIGNS.observe))
     run_files.on_start(config, controller=not _is_worker(config))  # issue 7: Allure steps and labels
     if _is_worker(config):
         data = dict(config.workerinput["oneroster"])  # type: ignore[attr-defined]
         redaction.register(data.get("client_secret"))
         redaction.register(data.get("token"))
         config.stash[_RESOLVED] = Resolved(Target(**{k: data[k] for k in _TARGET_KEYS}))
+        profiles.activate(config.stash[_RESOLVED].target.profile)  # before collection reads the tables
         stopping.start(config, _reports(config), config.workerinput["oneroster_guard"])  # type: ignore[attr-defined]
         return
     try:
@@ -130,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
         resolved.stop()
         pytest.exit(f"oneroster-conformance: {exc}", returncode=EXIT_UNREACHABLE)
     config.stash[_RESOLVED] = resolved
+    profiles.activate(resolved.target.profile)  # before collection reads the operation table and catalogue
     config.stash[_RUN] = f"oc{secrets.token_hex(3)}"  # a per-run prefix for every record written
     # Issue 8: the time budget starts now; SIGINT/SIGTERM stop the run gracefully (cleanup included).
     stopping.start(config, _reports(config), None)
@@ -169,7 +176,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     )
     client = SuiteClient(target)
     try:
-        world = World(target.fixtures(), _run_prefix(config))
+        world = World(target.fixtures(), _run_prefix(config), href_base=f"{target.base_url}/ims/oneroster")
     except ConfigError as exc:
         pytest.exit(str(exc), returncode=EXIT_USAGE)
     session = SuiteSession(target, client, world, options)
@@ -271,6 +278,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ledger_dir = reports / ".ledger"
     name = config.workerinput["workerid"] if _is_worker(config) else "controller"  # type: ignore[attr-defined]
     LEDGER.dump(ledger_dir / f"{name}.json")
+    dialect_hint.SIGNS.dump(ledger_dir / f"{name}{dialect_hint.SUFFIX}")
     stopping.dump_cleanup(ledger_dir / f"{name}.cleanup", _cleanup_errors(config))  # issue 8: workers' too
     if _is_worker(config):
         return
@@ -291,6 +299,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
     result = summary_module.build(merged, info)
     stopping.annotate(result)  # issue 8: a run cut short says so; what it never checked is skipped, with why
+    # Issue 10: a failed run that looks like the other dialect says so (asking the target once more
+    # when the run itself saw too little to tell).
+    signs = dialect_hint.load(ledger_dir)
+    target = config.stash[_RESOLVED].target
+    undecided = result["verdict"] != "conformant" and len(signs) < dialect_hint.MIN_SIGNS
+    if undecided and not target.read_only and not result.get("cut_short"):
+        signs.update(dialect_hint.probe(target, config.stash[_RUN] + "-"))
+    suggestion = dialect_hint.hint(result, signs)
+    if suggestion is not None:
+        result["dialect_hint"] = suggestion
     summary_module.write(result, reports)
     run_files.on_finish(config, result, reports)  # issue 7: Allure environment and categories, certificate.html
     config.stash[_SUMMARY] = result

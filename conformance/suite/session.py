@@ -13,6 +13,7 @@ import schemathesis
 from hypothesis import Phase
 from schemathesis.config import SchemathesisConfig
 
+from conformance import profiles
 from conformance.client import STOPPED_ANSWERING, Exchange, SuiteClient
 from conformance.contract import openapi
 from conformance.contract.operations import ENTITY, GRADEBOOK, POWERPATH
@@ -29,10 +30,16 @@ _SCHEMATHESIS_CONFIG = {
 }
 
 
-@functools.cache
 def api_schema(reading: str) -> Any:
+    """The schemathesis schema of the active profile's OpenAPI document under a reading."""
+    return _api_schema(reading, profiles.current())
+
+
+@functools.cache
+def _api_schema(reading: str, profile: str) -> Any:
     config = SchemathesisConfig.from_dict(_SCHEMATHESIS_CONFIG)
-    return schemathesis.openapi.from_dict(openapi.load(reading), config=config)  # type: ignore[arg-type]
+    document = openapi.load(reading, profile)  # type: ignore[arg-type]
+    return schemathesis.openapi.from_dict(document, config=config)
 
 
 @dataclass
@@ -135,13 +142,13 @@ class SuiteSession:
             # fails the test that needed it, against its PUT's requirement, rather than a KeyError
             # later; the next test tries again.
             from conformance.checks.mapping import success_requirement
-            from conformance.contract.operations import BY_ID
+            from conformance.contract.operations import by_id
             from conformance.suite.judge import expect, judge
 
             operation = f"put{entity[0].upper()}{entity[1:]}"
             judge(exchange, operation, expect_success=True)
             expect(
-                success_requirement(BY_ID[operation]),
+                success_requirement(by_id()[operation]),
                 False,
                 exchange,
                 title="A record every test needs could not be created",
@@ -220,7 +227,11 @@ def item_path(entity: str, sourced_id: str) -> str:
     return f"{GRADEBOOK}/{ENTITY[entity].plural}/{quote(sourced_id, safe='')}"
 
 
-def collection_path(entity: str, slash: bool = True) -> str:
+def collection_path(entity: str, slash: bool | None = None) -> str:
+    """The collection route; by default as the active profile documents it (TimeBack with the
+    trailing slash, the official binding without)."""
+    if slash is None:
+        slash = profiles.current() == profiles.TIMEBACK
     return f"{GRADEBOOK}/{ENTITY[entity].plural}" + ("/" if slash else "")
 
 

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from conformance import profiles
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
 from conformance.guard import Guard
@@ -102,7 +103,7 @@ def resolve(values: dict[str, Any]) -> Resolved:
     make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # a placeholder token, never sent
     from conformance.reference import embedded
 
-    server = embedded.start(fixtures=common["fixtures_path"])
+    server = embedded.start(fixtures=common["fixtures_path"], profile=common["profile"])
     try:
         target = make_target(
             base_url=server.base_url,
@@ -136,14 +137,11 @@ def preflight(target: Target) -> None:
     client = SuiteClient(target, guard=Guard())
     try:
         client.authenticate()
-        exchange = client.send("GET", f"{GRADEBOOK}/categories/", params={"limit": 1})
+        path = f"{GRADEBOOK}/categories" + ("/" if target.profile == profiles.TIMEBACK else "")
+        exchange = client.send("GET", path, params={"limit": 1})
         if exchange.error and exchange.status is None:
-            raise TargetUnreachable(
-                f"{target.base_url} unreachable: GET {GRADEBOOK}/categories/ got no usable answer: {exchange.error}"
-            )
+            raise TargetUnreachable(f"{target.base_url} unreachable: GET {path} got no usable answer: {exchange.error}")
         if exchange.status == 401:
-            raise AuthenticationFailed(
-                f"{target.base_url} refused the credentials (401 on GET {GRADEBOOK}/categories/)"
-            )
+            raise AuthenticationFailed(f"{target.base_url} refused the credentials (401 on GET {path})")
     finally:
         client.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.operations import ENTITY, OPERATIONS, Operation
+from conformance.contract.operations import ENTITY, Operation, operations
 from conformance.suite.judge import expect, judge, skip_requirement
 from conformance.suite.session import SuiteSession
 from conformance.suite.world import baseline
@@ -58,7 +58,7 @@ def _probe_body(op: Operation, suite: SuiteSession) -> object:
     return {op.entity: record}
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.id)
+@pytest.mark.parametrize("op", operations(), ids=lambda op: op.id)
 @pytest.mark.parametrize("credential", ["none", "bogus"])
 def test_refused_without_valid_token(op: Operation, credential: str, suite: SuiteSession) -> None:
     if suite.options.read_only and op.writes:

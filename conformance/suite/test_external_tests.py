@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance import catalogue
+from conformance import catalogue, profiles
 from conformance.client import Exchange
 from conformance.contract import schemas
 from conformance.fixtures import EXTERNAL_LESSON_TYPES, TOOL_PROVIDERS, Lesson
@@ -19,6 +19,9 @@ from conformance.machines.external_tests import ASSIGN, IMPORT, PROGRESS, Extern
 from conformance.machines.tools import ToolDriver
 from conformance.suite.judge import expect, judge, observe, skip_requirement
 from conformance.suite.session import SuiteSession, powerpath_path
+
+if "powerpath" not in profiles.get().services:
+    pytest.skip(f"profile {profiles.current()} has no PowerPath", allow_module_level=True)
 
 POWERPATH_IDS = tuple(r for r in catalogue.catalogue() if r.startswith("PP-"))
 NEEDS_TOOLS = {  # requirement → what cannot be seen without driving the tool

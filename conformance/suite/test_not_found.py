@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.operations import BY_ID, ENTITIES, OPERATIONS, Entity, Operation
+from conformance.contract.operations import ENTITIES, Entity, Operation, by_id, operations
 from conformance.suite.judge import expect, judge
 from conformance.suite.session import SuiteSession, collection_path, item_path
 from conformance.suite.world import baseline
@@ -23,7 +23,7 @@ def test_unknown_record(entity: Entity, method: str, suite: SuiteSession) -> Non
 
 
 def _scoped() -> list[Operation]:
-    return [op for op in OPERATIONS if op.scope and op.method == "GET"]
+    return [op for op in operations() if op.scope and op.method == "GET"]
 
 
 @pytest.mark.parametrize("op", _scoped(), ids=lambda op: op.id)
@@ -43,9 +43,9 @@ def test_results_for_unknown_line_item_store_nothing(suite: SuiteSession) -> Non
     world = suite.world
     missing = world.fresh_id("lineItem") + "-never-created"
     supplied = world.fresh_id("result")
-    result = baseline("result", world, supplied) | {"lineItem": {"sourcedId": missing}}
+    result = baseline("result", world, supplied) | {"lineItem": world.ref("lineItem", missing)}
     post = suite.send("POST", f"{item_path('lineItem', missing)}/results", json_body={"results": [result]})
-    judge(post, BY_ID["createResultForLineItem"].id, expect_not_found=True)
+    judge(post, by_id()["createResultForLineItem"].id, expect_not_found=True)
     got = suite.get(item_path("result", supplied))
     listed = suite.get(collection_path("result"), params={"filter": f"sourcedId='{supplied}'"})
     body = listed.try_json()

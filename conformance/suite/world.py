@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance import dialect
 from conformance.fixtures import ClassFixture, Fixtures, Lesson
 
 ORIGIN_DATE = "2024-09-02T08:00:00Z"
@@ -32,6 +33,7 @@ def pick(seq: Any, key: object) -> Any:
 class World:
     fixtures: Fixtures
     prefix: str
+    href_base: str = dialect.HREF_BASE  # where the official dialect's reference hrefs point
     # Records this process created, by entity: sourcedId → the class they belong to (when any).
     created: dict[str, dict[str, str | None]] = field(default_factory=dict)
     anchors: dict[str, str] = field(default_factory=dict)  # entity → a record kept for references
@@ -78,9 +80,9 @@ class World:
         lessons = self.fixtures.external_lessons
         return pick(lessons, key) if lessons else None
 
-
-def ref(sourced_id: str) -> dict[str, str]:
-    return {"sourcedId": sourced_id}
+    def ref(self, member: str, sourced_id: str) -> dict[str, str]:
+        """A reference as the active profile's dialect writes it."""
+        return dialect.ref(member, sourced_id, self.href_base)
 
 
 def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> dict[str, Any]:
@@ -91,39 +93,47 @@ def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> 
     """
     klass = world.klass if key is None else world.class_of(key)
     student = world.student_in(klass, key)
+    ref = world.ref
+    score_date = dialect.date_value("scoreDate", ORIGIN_DATE)
     records: dict[str, Callable[[], dict[str, Any]]] = {
         "lineItem": lambda: {
             "title": f"Line item {sourced_id}",
             "assignDate": ORIGIN_DATE,
             "dueDate": "2024-09-09T08:00:00Z",
-            "class": ref(klass.sourcedId),
-            "school": ref(klass.school),
-            "category": ref(world.category(key) or world.anchors["category"]),
+            "class": ref("class", klass.sourcedId),
+            "school": ref("school", klass.school),
+            "category": ref("category", world.category(key) or world.anchors["category"]),
         },
         "result": lambda: {
-            "lineItem": ref(world.anchors["lineItem"]),
-            "student": ref(world.student_in(world.klass, key)),
+            "lineItem": ref("lineItem", world.anchors["lineItem"]),
+            "student": ref("student", world.student_in(world.klass, key)),
             "scoreStatus": "fully graded",
-            "scoreDate": ORIGIN_DATE,
+            "scoreDate": score_date,
             "score": 87.5,
         },
         "assessmentLineItem": lambda: {"title": f"Assessment {sourced_id}"},
         "assessmentResult": lambda: {
-            "assessmentLineItem": ref(world.anchors["assessmentLineItem"]),
-            "student": ref(student),
+            "assessmentLineItem": ref("assessmentLineItem", world.anchors["assessmentLineItem"]),
+            "student": ref("student", student),
             "scoreStatus": "fully graded",
-            "scoreDate": ORIGIN_DATE,
+            "scoreDate": score_date,
             "score": 0.75,
         },
         "category": lambda: {"title": f"Category {sourced_id}", "weight": 0.25},
         "scoreScale": lambda: {
             "title": f"Scale {sourced_id}",
             "type": "letter",
-            "class": ref(klass.sourcedId),
+            "class": ref("class", klass.sourcedId),
             "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
         },
     }
-    return {"sourcedId": sourced_id, "status": "active", **records[entity]()}
+    return {"sourcedId": sourced_id, "status": "active", **server_set_members(), **records[entity]()}
+
+
+def server_set_members() -> dict[str, str]:
+    """What a record sent must carry of the server-set members: the official binding's DTypes
+    require dateLastModified in a PUT body too (the server sets its own); TimeBack's do not."""
+    return {"dateLastModified": ORIGIN_DATE} if dialect.official() else {}
 
 
 def adapt_record(
@@ -149,27 +159,30 @@ def adapt_record(
         klass = next((c for c in world.fixtures.classes if c.school == school), world.klass)
     klass = klass or world.class_of(key)
     student = world.student_in(klass, key)
+    ref = world.ref
     rewrites: dict[str, Any] = {
-        "class": ref(klass.sourcedId),
-        "school": ref(school or klass.school),
-        "student": ref(student),
-        "lineItem": ref(line_item or world.anchors.get("lineItem", "")),
-        "assessmentLineItem": ref(world.anchors.get("assessmentLineItem", "")),
-        "category": ref(world.category(key) or world.anchors.get("category", "")),
-        "scoreScale": ref(world.anchors.get("scoreScale", "")),
-        "gradingPeriod": ref(world.session() or ""),
-        "academicSession": ref(world.session() or ""),
+        "class": ref("class", klass.sourcedId),
+        "school": ref("school", school or klass.school),
+        "student": ref("student", student),
+        "lineItem": ref("lineItem", line_item or world.anchors.get("lineItem", "")),
+        "assessmentLineItem": ref("assessmentLineItem", world.anchors.get("assessmentLineItem", "")),
+        "category": ref("category", world.category(key) or world.anchors.get("category", "")),
+        "scoreScale": ref("scoreScale", world.anchors.get("scoreScale", "")),
+        "gradingPeriod": ref("gradingPeriod", world.session() or ""),
+        "academicSession": ref("academicSession", world.session() or ""),
         "parentAssessmentLineItem": None,
     }
     if entity == "result" and line_item is None:
         # A result's student must be in its line item's class: use the anchor line item's class.
         out_student = world.student_in(world.klass, key)
-        rewrites["student"] = ref(out_student)
-        rewrites["class"] = ref(world.klass.sourcedId)
+        rewrites["student"] = ref("student", out_student)
+        rewrites["class"] = ref("class", world.klass.sourcedId)
     for member, value in rewrites.items():
         if member in out and (out[member] is not None or member == "parentAssessmentLineItem"):
             if isinstance(value, dict) and not value["sourcedId"]:
                 out.pop(member)  # nothing to point at on this target
+            elif value is None and dialect.official():
+                out.pop(member)  # the official binding has no null references
             else:
                 out[member] = value
     return out

@@ -70,7 +70,7 @@ def pointer(*tokens: str) -> str:
     return "".join("/" + escape(token) for token in tokens)
 
 
-_DOCUMENT_URI = "urn:oneroster-conformance:openapi:{reading}"
+_DOCUMENT_URI = "urn:oneroster-conformance:openapi:{name}"
 
 
 @functools.cache
@@ -78,10 +78,19 @@ def stored_document(reading: Reading) -> dict[str, Any]:
     return openapi.load(reading)
 
 
+def _registry_of(document: dict[str, Any], name: str) -> Registry[Any]:
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    return Registry().with_resource(_DOCUMENT_URI.format(name=name), resource)
+
+
 @functools.cache
 def _document_registry(reading: Reading) -> Registry[Any]:
-    resource = Resource.from_contents(stored_document(reading), default_specification=DRAFT202012)
-    return Registry().with_resource(_DOCUMENT_URI.format(reading=reading), resource)
+    return _registry_of(stored_document(reading), reading)
+
+
+def _validator(registry: Registry[Any], name: str, where: str) -> Draft202012Validator:
+    ref = _DOCUMENT_URI.format(name=name) + "#" + where
+    return Draft202012Validator({"$ref": ref}, registry=registry, format_checker=FormatChecker())
 
 
 def document_validator(reading: Reading, where: str) -> Draft202012Validator:
@@ -90,8 +99,12 @@ def document_validator(reading: Reading, where: str) -> Draft202012Validator:
     Its ``#/components/schemas/…`` references resolve inside that same document, so this checks a
     payload exactly as a tool reading the assembled OpenAPI would (formats asserted).
     """
-    ref = _DOCUMENT_URI.format(reading=reading) + "#" + where
-    return Draft202012Validator({"$ref": ref}, registry=_document_registry(reading), format_checker=FormatChecker())
+    return _validator(_document_registry(reading), reading, where)
+
+
+def validator_in(document: dict[str, Any], name: str, where: str) -> Draft202012Validator:
+    """Like ``document_validator``, for any OpenAPI document (``name`` tells documents apart; not cached)."""
+    return _validator(_registry_of(document, name), name, where)
 
 
 def resolve_pointer(document: Any, where: str) -> Any:

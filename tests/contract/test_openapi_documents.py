@@ -11,23 +11,37 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from conformance import cli
+from conformance import cli, profiles
 from conformance.contract import openapi, schemas
-from conformance.contract.operations import OPERATIONS
+from conformance.contract.operations import operations
+
+PROFILES = pytest.mark.parametrize("profile", profiles.NAMES)
 
 
+@PROFILES
 @pytest.mark.parametrize("reading", schemas.READINGS)
-def test_stored_document_is_valid_openapi(reading: schemas.Reading) -> None:
+def test_stored_document_is_valid_openapi(reading: schemas.Reading, profile: str) -> None:
     """Each stored document passes openapi-spec-validator (OpenAPI 3.1, refs resolvable)."""
-    validate(openapi.load(reading))
+    validate(openapi.load(reading, profile))
 
 
+@PROFILES
 @pytest.mark.parametrize("reading", schemas.READINGS)
-def test_stored_document_has_every_operation(reading: schemas.Reading) -> None:
-    """Every row of the operation table is an operation of the stored document, under its id."""
-    paths = openapi.load(reading)["paths"]
-    for op in OPERATIONS:
+def test_stored_document_has_every_operation(reading: schemas.Reading, profile: str) -> None:
+    """Every row of the profile's operation table is an operation of its stored document, under its id,
+    and nothing else is."""
+    paths = openapi.load(reading, profile)["paths"]
+    for op in operations(profile):
         assert paths[op.path][op.method.lower()]["operationId"] == op.id
+    assert sum(len(item) for item in paths.values()) == len(operations(profile))
+
+
+def test_the_official_document_counts_collections_in_a_header() -> None:
+    paths = openapi.load("lenient", profiles.ONEEDTECH)["paths"]
+    listed = paths["/ims/oneroster/gradebook/v1p2/results"]["get"]["responses"]["200"]
+    assert "X-Total-Count" in listed["headers"]
+    put = paths["/ims/oneroster/gradebook/v1p2/results/{sourcedId}"]["put"]["responses"]["201"]
+    assert "content" not in put  # 201, no body
 
 
 def test_stored_documents_are_not_stale() -> None:
@@ -42,10 +56,15 @@ def test_openapi_check_command_passes() -> None:
 
 def test_a_schema_change_makes_the_stored_documents_stale(monkeypatch: pytest.MonkeyPatch) -> None:
     """Changing a schema in memory (a new Result property) without regenerating is caught, for both readings."""
-    changed: dict[str, Any] = copy.deepcopy(schemas.documents())
+    changed: dict[str, Any] = copy.deepcopy(schemas.documents(profiles.TIMEBACK))
     changed["result"]["$defs"]["record"]["properties"]["vendorExtension"] = {"type": "string"}
-    monkeypatch.setattr(schemas, "documents", lambda: changed)
-    assert openapi.stale() == [openapi.path_for(reading) for reading in schemas.READINGS]
+    original = schemas.documents
+
+    def documents(profile: str | None = None) -> dict[str, Any]:
+        return changed if profiles.resolve(profile) == profiles.TIMEBACK else original(profile)
+
+    monkeypatch.setattr(schemas, "documents", documents)
+    assert openapi.stale() == [openapi.path_for(reading, profiles.TIMEBACK) for reading in schemas.READINGS]
 
 
 def test_an_edited_stored_copy_is_stale(

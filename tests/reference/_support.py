@@ -37,6 +37,7 @@ class ThreadServer:
         db: str | None = None,
         token_lifetime: int = 3600,
         fixtures: Fixtures | None = None,
+        profile: str | None = None,
     ) -> None:
         self.app = create_app(
             client_id=CLIENT_ID,
@@ -45,6 +46,7 @@ class ThreadServer:
             db=db,
             token_lifetime=token_lifetime,
             fixtures=fixtures,
+            profile=profile,
         )
         # proto IPPROTO_TCP, or asyncio will not set TCP_NODELAY on accepted sockets (40 ms delayed-ACK stalls).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -79,13 +81,16 @@ class ThreadServer:
 
 
 def token(
-    base_url: str, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET, token_url: str | None = None
+    base_url: str,
+    client_id: str = CLIENT_ID,
+    client_secret: str = CLIENT_SECRET,
+    token_url: str | None = None,
+    scope: str | None = None,
 ) -> str:
-    response = httpx.post(
-        token_url or f"{base_url}/oauth2/token",
-        timeout=TIMEOUT,
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
-    )
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
+    if scope is not None:
+        form["scope"] = scope
+    response = httpx.post(token_url or f"{base_url}/oauth2/token", timeout=TIMEOUT, data=form)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 
@@ -99,9 +104,10 @@ class Api:
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
         token_url: str | None = None,
+        scope: str | None = None,
     ) -> None:
         self.base_url = base_url
-        self.token = token(base_url, client_id, client_secret, token_url)
+        self.token = token(base_url, client_id, client_secret, token_url, scope)
         self.http = httpx.Client(
             base_url=base_url, timeout=TIMEOUT, verify=TLS, headers={"Authorization": f"Bearer {self.token}"}
         )

@@ -1,0 +1,163 @@
+"""What the reference server answers differently in each profile (API.md, "Two dialects").
+
+One server, one code path: the handlers do the same work in both profiles — read, validate, store,
+query — and ask the server's dialect only for the few answers whose shape differs: a PUT's answer,
+a bulk POST's ``sourcedIdPairs``, a collection's counts, an error body, a 404's wording and the
+references the server writes itself. ``Dialect`` is TimeBack's; ``Official`` overrides it for the
+1EdTech binding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conformance import profiles
+from conformance.contract.operations import GRADEBOOK, Entity
+from conformance.contract.schemas import Problem
+from conformance.reference import permissions, records
+from conformance.reference.errors import imsx
+from conformance.reference.faults import Faults
+from conformance.reference.query import ListQuery, page_fields
+
+if TYPE_CHECKING:
+    from conformance.reference.context import Context
+
+PAIRS_ALL = "sourcedIdPairsAll"  # TimeBack extension key: every pair of a bulk POST (it documents one object)
+ROSTERING = "/ims/oneroster/rostering/v1p2"
+
+
+class Dialect:
+    """TimeBack: PUT answers the stored record, pairs are one object, counts are page fields."""
+
+    profile = profiles.TIMEBACK
+    tools = True  # PowerPath's tool doubles, their control routes and the discovery document
+    scopes: tuple[str, ...] = ()  # OAuth2 scopes a token may be granted: TimeBack documents none
+    repeatable_query: tuple[str, ...] = ()  # query parameters that may be given more than once
+    bulk_may_be_empty = False  # a bulk POST of no record: 422 here (TimeBack documents one or more)
+
+    def put_answer(self, ctx: Context, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
+        if ctx.faults.on("put-returns-204"):
+            return ctx.render.empty(204)
+        status = 200 if updated and ctx.faults.on("benign-put-200-on-update") else 201
+        return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, status)
+
+    def pairs_body(self, faults: Faults, pairs: list[dict[str, str]]) -> dict[str, Any]:
+        return {"sourcedIdPairs": pairs[0], PAIRS_ALL: pairs}
+
+    def collection_answer(
+        self, ctx: Context, request: Request, entity: Entity, shown: list[dict[str, Any]], total: int, wanted: ListQuery
+    ) -> Response:
+        body: dict[str, Any] = {entity.plural: shown}
+        body.update(page_fields(total, wanted))
+        if ctx.faults.on("total-count-page"):
+            body["totalCount"] = len(shown)
+        if ctx.faults.on("collection-missing-total"):
+            del body["totalCount"]
+        headers = {"X-Total-Count": str(total)} if ctx.faults.on("benign-x-total-count") else None
+        return ctx.render.json(body, 200, headers)
+
+    def not_found(self, message: str) -> str:
+        return message
+
+    def error_body(
+        self, faults: Faults, status: int, description: str, details: Sequence[Problem], code_minor: str | None
+    ) -> dict[str, Any]:
+        return imsx(status, description, details, code_minor)
+
+    def parent_reference(self, kind: str, sourced_id: str, current: Any, request: Request) -> dict[str, Any]:
+        """The reference a scoped POST writes into a record for the parent its path names."""
+        return {**(current if isinstance(current, dict) else {}), "sourcedId": sourced_id}
+
+
+# Reference types and hrefs of the parents a scoped route names (official *GUIDRefDType).
+_REF_TYPE = {"class": "class", "school": "org", "academicSession": "academicSession", "lineItem": "lineItem"}
+_REF_PATH = {
+    "class": f"{ROSTERING}/classes",
+    "school": f"{ROSTERING}/schools",
+    "academicSession": f"{ROSTERING}/academicSessions",
+    "lineItem": f"{GRADEBOOK}/lineItems",
+}
+
+
+class Official(Dialect):
+    """The 1EdTech binding: PUT answers 201 without a body, pairs are an array, the total is the
+    X-Total-Count header, and the imsx status object is closed (no TimeBack extension members)."""
+
+    profile = profiles.ONEEDTECH
+    tools = False
+    scopes = permissions.OFFICIAL
+    # ``fields`` is an array in form style: exploded (fields=a&fields=b) or comma-separated (fields=a,b).
+    repeatable_query = ("fields",)
+    bulk_may_be_empty = True  # GUIDPairSetDType and the *SetDType bodies require no member and no minimum
+
+    def put_answer(self, ctx: Context, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
+        if ctx.faults.on("put-returns-204"):
+            return ctx.render.empty(204)
+        if ctx.faults.on("put-returns-200-with-body"):
+            return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, 200)
+        return ctx.render.empty(201)
+
+    def pairs_body(self, faults: Faults, pairs: list[dict[str, str]]) -> dict[str, Any]:
+        if faults.on("pairs-as-object") and pairs:
+            return {"sourcedIdPairs": pairs[0]}
+        return {"sourcedIdPairs": pairs[:1] if faults.on("pairs-first-only") else pairs}
+
+    def collection_answer(
+        self, ctx: Context, request: Request, entity: Entity, shown: list[dict[str, Any]], total: int, wanted: ListQuery
+    ) -> Response:
+        headers: dict[str, str] = {}
+        if not ctx.faults.on("collection-missing-total"):
+            headers["X-Total-Count"] = str(len(shown) if ctx.faults.on("total-count-page") else total)
+        if ctx.faults.on("benign-link-header"):
+            headers["Link"] = _links(request, total, wanted)
+        return ctx.render.json({entity.plural: shown}, 200, headers)
+
+    def not_found(self, message: str) -> str:
+        # The binding's 404: "The statement 'Unknown Object' should also be presented."
+        return f"Unknown Object: {message}"
+
+    def error_body(
+        self, faults: Faults, status: int, description: str, details: Sequence[Problem], code_minor: str | None
+    ) -> dict[str, Any]:
+        if faults.on("benign-minimal-errors"):
+            return {"imsx_codeMajor": "failure", "imsx_severity": "error"}  # all imsx_StatusInfoDType requires
+        if faults.on("benign-error-details"):
+            return imsx(status, description, details, code_minor)
+        # The binding's imsx_StatusInfoDType is closed: TimeBack's imsx_error_details is left out, and
+        # every failing pointer goes into the description instead.
+        if len(details) > 1:
+            description = f"{description}: {'; '.join(str(problem) for problem in details)}"
+        return imsx(status, description, (), code_minor)
+
+    def parent_reference(self, kind: str, sourced_id: str, current: Any, request: Request) -> dict[str, Any]:
+        if isinstance(current, dict) and current.get("sourcedId") == sourced_id:
+            return current  # the body already names this parent, with its own href
+        href = str(request.base_url).rstrip("/") + f"{_REF_PATH[kind]}/{quote(sourced_id, safe='')}"
+        return {"href": href, "sourcedId": sourced_id, "type": _REF_TYPE[kind]}
+
+
+def _links(request: Request, total: int, wanted: ListQuery) -> str:
+    """RFC 8288 links to the other pages, as the binding's ``links`` (first, prev, next, last) name them."""
+    limit, offset = wanted.limit, wanted.offset
+    pages: dict[str, int] = {"first": 0}
+    if offset > 0:
+        pages["prev"] = max(offset - limit, 0)
+    if offset + limit < total:
+        pages["next"] = offset + limit
+    pages["last"] = max(total - 1, 0) // limit * limit
+    return ", ".join(
+        f'<{request.url.include_query_params(limit=limit, offset=at)}>; rel="{rel}"' for rel, at in pages.items()
+    )
+
+
+DIALECTS: Mapping[str, Dialect] = {profiles.TIMEBACK: Dialect(), profiles.ONEEDTECH: Official()}
+
+
+def for_profile(profile: str | None = None) -> Dialect:
+    """The dialect of ``profile`` (None: the active one)."""
+    return DIALECTS[profiles.resolve(profile)]

@@ -1,0 +1,141 @@
+"""Issue 10: one suite, two profiles. The official binding's operation table is the official spec's;
+payloads and answers are read in the active profile's dialect; a failed run that looks like the
+other dialect says so."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from conformance import dialect, profiles
+from conformance.client import Exchange
+from conformance.contract.operations import GRADEBOOK, operations
+from conformance.suite import dialect_hint
+
+OFFICIAL_SPEC = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "1edtech-oneroster-1p2-gradebook-openapi.yaml"
+)
+
+
+@pytest.fixture
+def official() -> Iterator[None]:
+    before = profiles.current()
+    profiles.activate(profiles.ONEEDTECH)
+    try:
+        yield
+    finally:
+        profiles.activate(before)
+
+
+def _shape(path: str) -> str:
+    """``/classes/{classSourcedId}/results`` → ``/classes/{}/results``: parameter names are ours to choose."""
+    return "/".join("{}" if part.startswith("{") else part for part in path.split("/"))
+
+
+def test_the_official_table_is_the_official_spec() -> None:
+    if not OFFICIAL_SPEC.is_file():
+        pytest.skip("../shared/reference is not beside the checkout")
+    spec = yaml.safe_load(OFFICIAL_SPEC.read_text(encoding="utf-8"))
+    published = {
+        (method.upper(), _shape(path))
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+    ours = {(op.method, _shape(op.path.removeprefix(GRADEBOOK))) for op in operations(profiles.ONEEDTECH)}
+    assert ours == published
+    for op in operations(profiles.ONEEDTECH):
+        assert op.source.startswith("reference/1edtech")
+        if op.method == "PUT":
+            assert op.success == (201,) and op.response is None  # 201, no body
+        assert not op.path.endswith("/")
+
+
+def test_timeback_table_keeps_what_the_official_one_lacks() -> None:
+    ids = {op.id for op in operations(profiles.TIMEBACK)}
+    official = {op.id for op in operations(profiles.ONEEDTECH)}
+    assert official < ids
+    assert {"createResult", "patchAssessmentResult", "importExternalTestAssignmentResults"} <= ids - official
+
+
+def test_references_dates_and_counts_in_timeback() -> None:
+    assert profiles.current() == profiles.TIMEBACK
+    assert dialect.ref("student", "s1") == {"sourcedId": "s1"}
+    assert dialect.date_value("scoreDate", "2024-09-02T08:00:00Z") == "2024-09-02T08:00:00Z"
+    listed = _exchange("GET", 200, {"results": [], "totalCount": 7}, {"x-total-count": "3"})
+    assert dialect.total_count(listed) == 7  # the body counts in TimeBack's dialect; the header is benign
+    assert dialect.pairs({"sourcedIdPairs": {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}}) == [
+        {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}
+    ]
+
+
+def test_references_dates_and_counts_in_the_official_binding(official: None) -> None:
+    ref = dialect.ref("school", "org-1", "https://example.org/ims/oneroster")
+    assert ref == {
+        "href": "https://example.org/ims/oneroster/rostering/v1p2/orgs/org-1",
+        "sourcedId": "org-1",
+        "type": "org",
+    }
+    assert dialect.ref("lineItem", "li-1")["type"] == "lineItem"
+    assert dialect.date_value("scoreDate", "2024-09-02T08:00:00Z") == "2024-09-02"
+    assert dialect.date_value("assignDate", "2024-09-02T08:00:00Z") == "2024-09-02T08:00:00Z"
+    assert dialect.total_count(_exchange("GET", 200, {"results": []}, {"x-total-count": "3"})) == 3
+    assert dialect.total_count(_exchange("GET", 200, {"results": [], "totalCount": 3})) is None
+    assert dialect.total_count(_exchange("GET", 200, {"results": []}, {"x-total-count": "many"})) == "many"
+    assert not dialect.put_answers_record()
+
+
+def _exchange(method: str, status: int, body: object, headers: dict[str, str] | None = None) -> Exchange:
+    import json
+
+    raw = json.dumps(body).encode() if body is not None else b""
+    return Exchange(
+        method,
+        f"http://127.0.0.1:9{GRADEBOOK}/results/",
+        {},
+        None,
+        status=status,
+        headers=httpx.Headers(headers or {}),
+        body=raw,
+    )
+
+
+def test_a_timeback_run_sees_signs_of_the_official_binding() -> None:
+    signs = dialect_hint.Signs()
+    signs.observe(_exchange("PUT", 201, None))
+    signs.observe(_exchange("POST", 201, {"sourcedIdPairs": [{"suppliedSourcedId": "a", "allocatedSourcedId": "b"}]}))
+    signs.observe(_exchange("GET", 200, {"results": []}, {"x-total-count": "0"}))
+    signs.observe(_exchange("GET", 200, {"result": {"student": {"href": "h", "sourcedId": "s", "type": "user"}}}))
+    signs.observe(_exchange("GET", 500, {"results": []}, {"x-total-count": "0"}))  # errors are no sign
+    assert set(signs.counts) == {
+        "PUT answered 201 with no body",
+        "sourcedIdPairs is an array",
+        "collections are counted in X-Total-Count, not totalCount",
+        "references carry href and type",
+    }
+    failed = {"verdict": "non-conformant", "profile": profiles.TIMEBACK}
+    hint = dialect_hint.hint(failed, signs.counts)
+    assert hint is not None and hint["profile"] == profiles.ONEEDTECH
+    assert "--profile 1edtech" in hint["message"]
+    assert dialect_hint.hint({"verdict": "conformant", "profile": profiles.TIMEBACK}, signs.counts) is None
+    assert dialect_hint.hint(failed, Counter({"PUT answered 201 with no body": 40})) is None  # one kind of sign
+
+
+def test_an_official_run_sees_signs_of_timeback(official: None) -> None:
+    signs = dialect_hint.Signs()
+    signs.observe(_exchange("PUT", 201, {"result": {"sourcedId": "r"}}))
+    signs.observe(_exchange("POST", 201, {"sourcedIdPairs": {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}}))
+    signs.observe(_exchange("GET", 200, {"results": [{"student": {"sourcedId": "s"}}], "totalCount": 1}))
+    assert set(signs.counts) == {
+        "PUT answered with the stored record",
+        "sourcedIdPairs is one object",
+        "collections carry totalCount in the body",
+        "references are bare {sourcedId}",
+    }
+    hint = dialect_hint.hint({"verdict": "non-conformant", "profile": profiles.ONEEDTECH}, signs.counts)
+    assert hint is not None and "--profile timeback" in hint["message"]
