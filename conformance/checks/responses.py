@@ -67,4 +67,18 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
             yield Finding.ok("GEN-RESPONSE-STRICT-FIELDS")
 
 
-RESPONSE_CHECKS = (success_status, response_schema)
+def no_server_error(ctx: Context, exchange: Exchange) -> Finding | None:
+    """GEN-NO-SERVER-ERROR for the suite's own requests (schemathesis's check covers generated ones)."""
+    if exchange.status is None or ctx.case is not None:
+        return None
+    if exchange.status >= 500:
+        return Finding.fail(
+            "GEN-NO-SERVER-ERROR",
+            "The server failed to answer the request",
+            "a status below 500",
+            f"status {exchange.status}",
+        )
+    return Finding.ok("GEN-NO-SERVER-ERROR")
+
+
+RESPONSE_CHECKS = (no_server_error, success_status, response_schema)

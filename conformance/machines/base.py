@@ -8,7 +8,8 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.checks import Failure, Finding, raise_for, record
 from conformance.client import Exchange
-from conformance.suite.session import SuiteSession, item_path
+from conformance.contract.operations import ENTITY
+from conformance.suite.session import SuiteSession, collection_path, item_path
 
 # Steps printed with a failure: the shrunk run is short, but a long one must not flood the report.
 MAX_STEPS_SHOWN = 40
@@ -40,6 +41,13 @@ class ConformanceMachine(RuleBasedStateMachine):
         if (entity, sourced_id) not in self.written:
             self.written.append((entity, sourced_id))
         return exchange
+
+    def listed(self, entity: str, sourced_id: str, path: str | None = None) -> tuple[Exchange, list[Any]]:
+        """GET a collection (the entity's own, or ``path``) filtered on one sourcedId: the exchange
+        and the sourcedIds it listed."""
+        plural = ENTITY[entity].plural
+        exchange = self.send("GET", path or collection_path(entity), params={"filter": f"sourcedId='{sourced_id}'"})
+        return exchange, [r.get("sourcedId") for r in records_of(exchange, plural) or []]
 
     # Judging ---------------------------------------------------------------------------------
     def check(

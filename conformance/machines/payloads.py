@@ -142,61 +142,48 @@ _FRACTION = (
     .map(float)
     .filter(lambda x: not x.is_integer())
 )
+
+
+def _full_sets(source: st.SearchStrategy[str]) -> dict[str, st.SearchStrategy[Any]]:
+    """Non-empty learning-objective sets whose scores a lossy store would change."""
+    return {
+        "LearningObjectiveResultSet": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "source": source,
+                    "learningObjectiveResults": st.lists(
+                        st.fixed_dictionaries(
+                            {"learningObjectiveId": _TEXT.filter(bool), "score": _FRACTION, "textScore": _TEXT}
+                        ),
+                        min_size=1,
+                        max_size=2,
+                    ),
+                }
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        "LearningObjectiveIdSet": st.lists(
+            st.fixed_dictionaries({"source": source, "learningObjectiveIds": st.lists(_TEXT, min_size=1, max_size=2)}),
+            min_size=1,
+            max_size=2,
+        ),
+    }
+
+
 FULL: dict[str, st.SearchStrategy[Any]] = {
     "NullableNumber": _FRACTION,
     "NullableString": _TEXT.filter(bool),
     "NullableFlag": _TEXT,
     "Metadata": _METADATA.filter(bool),
-    "LearningObjectiveResultSet": st.lists(
-        st.fixed_dictionaries(
-            {
-                "source": _TEXT,
-                "learningObjectiveResults": st.lists(
-                    st.fixed_dictionaries(
-                        {"learningObjectiveId": _TEXT.filter(bool), "score": _FRACTION, "textScore": _TEXT}
-                    ),
-                    min_size=1,
-                    max_size=2,
-                ),
-            }
-        ),
-        min_size=1,
-        max_size=2,
-    ),
-    "LearningObjectiveIdSet": st.lists(
-        st.fixed_dictionaries({"source": _TEXT, "learningObjectiveIds": st.lists(_TEXT, min_size=1, max_size=2)}),
-        min_size=1,
-        max_size=2,
-    ),
+    **_full_sets(_TEXT),
 }
 FULL_OFFICIAL: dict[str, st.SearchStrategy[Any]] = {
     "Number": _FRACTION,
     "String": _TEXT.filter(bool),
     "Flag": _FLAG,
     "Metadata": _METADATA.filter(bool),
-    "LearningObjectiveResultSet": st.lists(
-        st.fixed_dictionaries(
-            {
-                "source": _OFFICIAL_SOURCE,
-                "learningObjectiveResults": st.lists(
-                    st.fixed_dictionaries(
-                        {"learningObjectiveId": _TEXT.filter(bool), "score": _FRACTION, "textScore": _TEXT}
-                    ),
-                    min_size=1,
-                    max_size=2,
-                ),
-            }
-        ),
-        min_size=1,
-        max_size=2,
-    ),
-    "LearningObjectiveIdSet": st.lists(
-        st.fixed_dictionaries(
-            {"source": _OFFICIAL_SOURCE, "learningObjectiveIds": st.lists(_TEXT, min_size=1, max_size=2)}
-        ),
-        min_size=1,
-        max_size=2,
-    ),
+    **_full_sets(_OFFICIAL_SOURCE),
 }
 NULLABLE = frozenset(
     {

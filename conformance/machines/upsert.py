@@ -9,11 +9,11 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, initialize, invariant, precondition, rule
 
-from conformance.contract.operations import ENTITY, by_id
-from conformance.machines.base import ConformanceMachine, record_of, records_of
+from conformance.contract.operations import by_id
+from conformance.machines.base import ConformanceMachine, record_of
 from conformance.machines.model import differences, instant
 from conformance.machines.payloads import records
-from conformance.suite.session import collection_path, item_path
+from conformance.suite.session import item_path
 
 ENTITIES = ("result", "lineItem", "assessmentResult", "assessmentLineItem", "category", "scoreScale")
 
@@ -165,9 +165,7 @@ class UpsertMachine(ConformanceMachine):
     def listed_once(self) -> None:
         """However often a sourcedId was PUT, its collection lists it exactly once."""
         for sourced_id, (entity, _) in list(self.model.items())[-2:]:  # the newest: enough to catch, cheap
-            plural = ENTITY[entity].plural
-            listed = self.send("GET", collection_path(entity), params={"filter": f"sourcedId='{sourced_id}'"})
-            found = [r.get("sourcedId") for r in records_of(listed, plural) or []]
+            listed, found = self.listed(entity, sourced_id)
             self.check(
                 "GB-UPSERT-NO-DUPLICATES",
                 found.count(sourced_id) == 1,

@@ -8,6 +8,7 @@ import pytest
 
 from conformance import catalogue, dialect
 from conformance.contract.operations import ENTITIES, ENTITY, Entity, by_id, has_patch
+from conformance.machines.model import differences
 from conformance.suite.judge import expect, judge, observe
 from conformance.suite.session import SuiteSession, collection_path, item_path
 from conformance.suite.world import baseline
@@ -43,6 +44,17 @@ def test_put_then_get_then_list(entity: Entity, suite: SuiteSession) -> None:
     _observe("GEN-PUT-UPDATE-STATUS", f"PUT on an existing {e.singular} answers {again.status}")
     got = suite.get(item_path(e.singular, sourced_id))
     judge(got, _op("get", e), expect_success=True)
+    record = (got.try_json() or {}).get(e.singular) if isinstance(got.try_json(), dict) else None
+    lost = differences(body[e.singular], record) if isinstance(record, dict) else ["no record"]
+    expect(
+        "GB-UPSERT-ROUNDTRIP",
+        not lost,
+        got,
+        title="GET does not return what was PUT",
+        expected="every member sent, unchanged (a non-integer score included)",
+        actual="; ".join(lost[:5]),
+        steps=(put, got),
+    )
     listed = suite.get(collection_path(e.singular), params={"filter": f"sourcedId='{sourced_id}'"})
     judge(listed, _op("getAll", e, plural=True), expect_success=True)
     records = (listed.try_json() or {}).get(e.plural) if isinstance(listed.try_json(), dict) else None
@@ -71,6 +83,29 @@ def test_put_then_get_then_list(entity: Entity, suite: SuiteSession) -> None:
     _observe(
         "GEN-COLLECTION-HEADERS",
         f"collections send {', '.join(headers) if headers else 'neither X-Total-Count nor Link'}",
+    )
+
+
+# An out-of-vocabulary value for each entity's enumerated member: the kind of input a handler that
+# maps enums with a lookup table turns into a 500.
+_BAD_ENUMS = {"result": ("scoreStatus", "graded"), "assessmentResult": ("scoreStatus", "graded")}
+
+
+def test_an_unknown_enum_value_is_refused(entity: Entity, suite: SuiteSession) -> None:
+    """A body whose enumerated member is outside its vocabulary is a 400/422, never stored, never a 5xx."""
+    e = entity
+    member, value = _BAD_ENUMS.get(e.singular, ("status", "archived"))
+    sourced_id = suite.world.fresh_id(e.singular)
+    body = {e.singular: baseline(e.singular, suite.world, sourced_id) | {member: value}}
+    put = suite.send("PUT", item_path(e.singular, sourced_id), json_body=body)
+    judge(put, _op("put", e))
+    expect(
+        "GEN-REJECT-INVALID-BODY",
+        put.status in (400, 422),
+        put,
+        title=f"An unknown {member} was not refused",
+        expected=f"400 or 422 for {member} {value!r}",
+        actual=f"status {put.status}",
     )
 
 
