@@ -14,6 +14,8 @@ from collections.abc import Mapping
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# _secrets longest first, rebuilt by register (issue 9: redact runs on every exchange; one slot, read whole)
+_longest_first: list[tuple[str, ...]] = [()]
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*")
 _SECRET_FIELDS = re.compile(r'(?i)("?(?:client_secret|access_token|password|refresh_token)"?\s*[=:]\s*"?)([^"&\s,}]+)')
@@ -23,15 +25,15 @@ def register(secret: str | None) -> None:
     """Remember a secret; very short values are ignored (they would mask ordinary text)."""
     if secret and len(secret) >= 6:
         with _lock:
-            _secrets.add(secret)
+            if secret not in _secrets:
+                _secrets.add(secret)
+                _longest_first[0] = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     if not text:
         return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret in _longest_first[0]:
         if secret in text:
             text = text.replace(secret, MASK)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)

@@ -2,6 +2,9 @@
 
 schemathesis generates the cases; the suite sends them with its own client and hands the response
 back to ``case.validate_response`` one check at a time, so each failure lands on its requirement.
+The response is converted to schemathesis's own type once per exchange, not once per check (issue 9:
+the conversion rebuilds the request and copies headers and body; the copy also keeps the parsed body
+for the checks that follow).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from schemathesis import Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -17,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance.checks import Context, Finding
+from conformance.checks import Context, Finding, validation
 from conformance.checks.mapping import schema_requirement
 from conformance.client import Exchange
 from conformance.contract import schemas
@@ -29,10 +33,10 @@ _FIXED: tuple[tuple[Callable[..., Any], str], ...] = (
 )
 
 
-def _run(case: Any, exchange: Exchange, check: Callable[..., Any]) -> str | None:
+def _run(case: Any, response: Response, check: Callable[..., Any]) -> str | None:
     """The failure text of one schemathesis check, or None when it passed."""
     try:
-        case.validate_response(exchange.response, checks=[check])
+        case.validate_response(response, checks=[check])
     except BaseException as exc:  # Failure is an AssertionError; several come as an ExceptionGroup
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
@@ -57,7 +61,7 @@ def true_negative(op_request: str | None, body: Any) -> bool:
     """
     if op_request is None or body is None:
         return False
-    problems = schemas.problems(op_request, body, "lenient")
+    problems = validation.problems(op_request, body, "lenient")
     return any(not _open_point(p, body) for p in problems)
 
 
@@ -74,22 +78,23 @@ def schemathesis_checks(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     case, op = ctx.case, ctx.operation
     if case is None or op is None or exchange.response is None:
         return
+    response = Response.from_any(exchange.response)
     for check, requirement in _FIXED:
-        failed = _run(case, exchange, check)
+        failed = _run(case, response, check)
         yield (
             Finding.fail(requirement, "schemathesis: " + check.__name__, "see requirement", failed)
             if failed
             else Finding.ok(requirement)
         )
     if exchange.status in op.success and op.response is not None and exchange.status != 204:
-        failed = _run(case, exchange, response_schema_conformance)
+        failed = _run(case, response, response_schema_conformance)
         yield (
             Finding.fail(schema_requirement(op), "Response violates the schema", f"a valid {op.response}", failed)
             if failed
             else Finding.ok(schema_requirement(op))
         )
     if ctx.mode == "negative" and true_negative(op.request, case.body):
-        failed = _run(case, exchange, negative_data_rejection)
+        failed = _run(case, response, negative_data_rejection)
         yield (
             Finding.fail(
                 "GEN-REJECT-INVALID-BODY",

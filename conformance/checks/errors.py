@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from conformance import catalogue, dialect
-from conformance.checks import Context, Finding
+from conformance.checks import Context, Finding, validation
 from conformance.checks.mapping import not_found_requirement
 from conformance.client import Exchange
-from conformance.contract import schemas
 
 # API.md, Errors: code-minor value by status.
 CODE_MINOR = {
@@ -41,7 +40,7 @@ def imsx_error_body(ctx: Context, exchange: Exchange) -> Finding | None:
             "an imsx JSON object",
             f"{exchange.content_type or 'no content type'}: {exchange.body_excerpt(120)!r}",
         )
-    problems = schemas.problems("imsxStatusInfo", body)
+    problems = validation.problems("imsxStatusInfo", body)
     if problems:
         return Finding.fail(
             requirement,
@@ -57,7 +56,7 @@ def imsx_code_minor(ctx: Context, exchange: Exchange) -> Finding | None:
     expected = CODE_MINOR.get(exchange.status or 0)
     accepted = {expected} | (_OFFICIAL_400 if exchange.status == 400 and dialect.official() else set())
     body = exchange.try_json() if expected else None
-    if not expected or not isinstance(body, dict) or schemas.problems("imsxStatusInfo", body):
+    if not expected or not isinstance(body, dict) or validation.problems("imsxStatusInfo", body):
         return None  # not applicable, or already failed as GEN-ERROR-IMSX-BODY
     minor = body.get("imsx_CodeMinor")
     if minor is None:

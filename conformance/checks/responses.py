@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance import catalogue
-from conformance.checks import Context, Finding
+from conformance.checks import Context, Finding, validation
 from conformance.checks.mapping import schema_requirement, success_requirement
 from conformance.client import Exchange
 from conformance.contract import schemas
@@ -44,7 +44,7 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         )
         return
     if ctx.case is None:  # schemathesis judges the cases it generated; this judges everything else
-        problems = schemas.problems(op.response, body, "lenient")
+        problems = validation.problems(op.response, body, "lenient")
         if problems:
             yield Finding.fail(
                 schema_requirement(op),
@@ -57,9 +57,9 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if (
         catalogue.applies("GEN-RESPONSE-STRICT-FIELDS")
         and schemas.has_readings(op.response)
-        and schemas.is_valid(op.response, body, "lenient")
+        and validation.is_valid(op.response, body, "lenient")
     ):
-        strict = schemas.problems(op.response, body, "strict")
+        strict = validation.problems(op.response, body, "strict")
         if strict:
             gaps = ", ".join(sorted({p.pointer.rsplit("/", 1)[-1] for p in strict}))
             yield Finding.note("GEN-RESPONSE-STRICT-FIELDS", f"{op.id}: responses omit {gaps}")

@@ -136,7 +136,7 @@ class CollectionMachine(ConformanceMachine):
                 "GB-LIST-TOTAL-COUNT",
                 total == len(self.model),
                 exchange,
-                title=f"{dialect.count_source()} is wrong",
+                title="The collection's count of matching records is wrong",
                 expected=f"{dialect.count_source()} {len(self.model)}",
                 actual=f"{dialect.count_source()} {total!r}",
             )

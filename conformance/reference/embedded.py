@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+import httpx
+
 from conformance import fixtures as fixtures_module
 from conformance import profiles
 from conformance.reference import faults as fault_registry
@@ -63,6 +65,34 @@ class RunningServer:
             self._stderr.close()
             self._stderr = None
         return self.process.returncode
+
+    def target_args(self) -> list[str]:
+        """The ``run`` flags that point the suite at this server (the secret goes by ``environment``)."""
+        return [
+            "--base-url",
+            self.base_url,
+            "--token-url",
+            self.token_url,
+            "--client-id",
+            self.client_id,
+            "--profile",
+            self.profile,
+        ]
+
+    def environment(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """``base`` (default: this process's environment) without ONEROSTER_* settings, plus the secret."""
+        clean = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("ONEROSTER_")}
+        return clean | {"ONEROSTER_CLIENT_SECRET": self.client_secret}
+
+    def token(self, timeout: float = 10.0) -> str:
+        """A bearer token from this server's token endpoint (client credentials)."""
+        answer = httpx.post(
+            self.token_url,
+            data={"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret},
+            timeout=timeout,
+        )
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
 
     def stderr_text(self) -> str:
         """What the server wrote to stderr so far (diagnostics; it never contains secrets)."""

@@ -49,10 +49,12 @@ def _pytest_args(resolved: Resolved, values: dict[str, Any], workers: int, repor
         "--no-header",
         "-o",
         "console_output_style=classic",
-        # `run` has imported the suite's modules before pytest starts: nothing for assertion rewriting to
-        # do, and nothing a vendor should be warned about.
-        "-W",
-        "ignore::pytest.PytestAssertRewriteWarning",
+        # The suite judges with its own checks, never with pytest's assertion messages: no rewriting. In
+        # `run` the suite's modules are imported before pytest starts (nothing to rewrite, only warnings);
+        # in each pytest-xdist worker, rewriting re-parsed the plugins' whole packages (hypothesis,
+        # schemathesis…) at start-up, seconds of CPU per worker, never cached under PYTHONDONTWRITEBYTECODE
+        # (tox, CI). Issue 9.
+        "--assert=plain",
         f"--junitxml={reports / 'junit.xml'}",
         f"--alluredir={reports / 'allure-results'}",
         f"--base-url={target.base_url}",

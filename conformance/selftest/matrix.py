@@ -13,7 +13,6 @@ to it (faults.py) are run, with that profile's expectations (expectations.toml).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -119,21 +118,12 @@ def run_one(
     row = Row(expectation.fault, expectation.harmful, list(expectation.expect), "", -1)
     started = time.monotonic()
     with embedded.start(faults=faults, profile=profile) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
-        env["ONEROSTER_CLIENT_SECRET"] = server.client_secret
         argv = [
             sys.executable,
             "-m",
             "conformance",
             "run",
-            "--base-url",
-            server.base_url,
-            "--token-url",
-            server.token_url,
-            "--client-id",
-            server.client_id,
-            "--profile",
-            profile,
+            *server.target_args(),
             "--reports",
             str(out),
             "--max-examples",
@@ -143,7 +133,9 @@ def run_one(
             "--no-shrink",
         ]
         try:
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+            done = subprocess.run(
+                argv, env=server.environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+            )
             row.exit_code = done.returncode
             if done.returncode not in (0, 1):
                 row.error = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]

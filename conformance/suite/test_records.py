@@ -72,7 +72,7 @@ def test_put_then_get_then_list(entity: Entity, suite: SuiteSession) -> None:
         "GB-LIST-TOTAL-COUNT",
         count == 1,
         listed,
-        title=f"{dialect.count_source()} does not count the one matching record",
+        title="The collection's count of matching records is not 1 for one matching record",
         expected=f"{dialect.count_source()} 1 for filter sourcedId='{sourced_id}'",
         actual=f"{dialect.count_source()} {count!r}",
     )

@@ -3,52 +3,19 @@ secret in the environment, a hard time limit, and the checks every hostile run m
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_SCRIPT = Path(sys.executable).parent / "oneroster-conformance"
-COMMAND = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "conformance"]
+from tests._cli import COMMAND, Outcome, environment
+
+__all__ = ["COMMAND", "Outcome", "environment", "run", "run_args", "secret"]
 
 
 def secret() -> str:
     return "hostile-secret-" + secrets.token_hex(12)
-
-
-@dataclass
-class Outcome:
-    code: int
-    stdout: str
-    stderr: str
-    reports: Path
-    elapsed: float
-    secret: str
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return json.loads((self.reports / "summary.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-    @property
-    def last_line(self) -> str:
-        lines = [line for line in self.stderr.splitlines() if line.strip()]
-        return lines[-1] if lines else ""
-
-    def failed(self) -> list[str]:
-        return [r["id"] for r in self.summary["requirements"] if r["status"] == "failed"]
-
-    def messages(self) -> list[str]:
-        return [f["message"] for r in self.summary["requirements"] for f in r["failures"]]
-
-
-def environment(client_secret: str, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
-    return clean | {"ONEROSTER_CLIENT_SECRET": client_secret} | extra
 
 
 def run_args(base_url: str, token_url: str, client_id: str, reports: Path, *extra: str) -> list[str]:

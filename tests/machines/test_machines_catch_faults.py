@@ -10,7 +10,7 @@ import pytest
 
 from conformance.contract.operations import ENTITIES, GRADEBOOK
 from conformance.reference import embedded
-from tests.suite._run import against
+from tests._cli import against
 
 CASES = [
     ("upsert", "put-update-not-persisted", "GB-UPSERT-UPDATES"),
@@ -49,16 +49,7 @@ def test_a_run_leaves_no_active_record_with_its_prefix(tmp_path: Path) -> None:
         assert out.code == 0, out.stderr[-1500:]
         run_id = out.summary["run_id"]
         assert run_id
-        token = httpx.post(
-            server.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": server.client_id,
-                "client_secret": server.client_secret,
-            },
-            timeout=10,
-        ).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        headers = {"Authorization": f"Bearer {server.token()}"}
         left = {}
         for entity in ENTITIES:
             listed = httpx.get(

@@ -13,16 +13,10 @@ import pytest
 from conformance.contract.operations import ENTITIES, ENTITY, Entity, Operation, operations
 
 from ._official import OFFICIAL, assert_error, assert_valid, line_item, record, result
-from ._support import TLS, Api, G, ThreadServer, uid
+from ._support import TLS, Api, G, ThreadServer, call, fill, uid
 
 pytestmark = pytest.mark.network
 TABLE = operations(OFFICIAL)
-FIXTURE_FOR = {
-    "class": "fx-class-1",
-    "school": "fx-school-1",
-    "academicSession": "fx-term-1",
-    "student": "fx-student-1",
-}
 
 
 @pytest.fixture(scope="module")
@@ -33,41 +27,6 @@ def api() -> Iterator[Api]:
         client.close()
 
 
-def _put(api: Api, entity: Entity, sourced_id: str, **extra: object) -> httpx.Response:
-    return api.put(f"{G}/{entity.plural}/{sourced_id}", {entity.singular: record(entity.singular, sourced_id, **extra)})
-
-
-def _fill(api: Api, op: Operation) -> str:
-    """The op's path with real ids: fixtures for roster kinds, a fresh line item for line-item scopes,
-    a fresh record for by-id operations."""
-    path = op.path
-    kinds = op.scope or (("self",) * len(op.path_params))
-    for name, kind in zip(op.path_params, kinds, strict=True):
-        if kind == "lineItem":
-            value = uid("li")
-            assert _put(api, ENTITY["lineItem"], value).status_code == 201
-        elif kind == "self":
-            value = uid(op.entity or "x")
-            if op.method != "PUT":
-                assert _put(api, ENTITY[op.entity or ""], value).status_code == 201
-        else:
-            value = FIXTURE_FOR[kind]
-        path = path.replace("{" + name + "}", value)
-    return path
-
-
-def _call(api: Api, op: Operation, path: str) -> httpx.Response:
-    entity = ENTITY[op.entity or ""]
-    if op.method == "GET":
-        return api.get(path)
-    if op.method == "DELETE":
-        return api.delete(path)
-    if op.method == "POST":
-        items = [record(entity.singular, uid("bulk")), record(entity.singular, uid("bulk"))]
-        return api.post(path, {entity.plural: items})
-    return api.put(path, {entity.singular: record(entity.singular, path.rsplit("/", 1)[1])})
-
-
 def test_the_table_is_the_official_one() -> None:
     assert len(TABLE) == 35
     assert not [op for op in TABLE if op.method == "PATCH" or op.service != "gradebook"]
@@ -75,7 +34,7 @@ def test_the_table_is_the_official_one() -> None:
 
 @pytest.mark.parametrize("op", TABLE, ids=str)
 def test_every_operation_succeeds_over_http(api: Api, op: Operation) -> None:
-    response = _call(api, op, _fill(api, op))
+    response = call(api, op, fill(api, op, OFFICIAL), OFFICIAL)
     assert response.status_code == op.success[0], (response.status_code, response.text[:400])
     if op.response is None:  # PUT (201) and DELETE (204): no body at all
         assert response.content == b"" and "content-type" not in response.headers
@@ -134,7 +93,9 @@ def test_bulk_post_answers_one_pair_per_record_and_stores_them(api: Api) -> None
     line_item_id = uid("li")
     assert api.put(f"{G}/lineItems/{line_item_id}", {"lineItem": line_item(line_item_id)}).status_code == 201
     ids = [uid("r") for _ in range(3)]
-    response = api.post(f"{G}/lineItems/{line_item_id}/results", {"results": [result(i, "other") for i in ids]})
+    response = api.post(
+        f"{G}/lineItems/{line_item_id}/results", {"results": [result(i, line_item_id="other") for i in ids]}
+    )
     assert response.status_code == 201
     assert_valid("sourcedIdPairs", response.json())
     assert response.json() == {"sourcedIdPairs": [{"suppliedSourcedId": i, "allocatedSourcedId": i} for i in ids]}

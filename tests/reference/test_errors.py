@@ -11,7 +11,8 @@ import pytest
 
 from conformance.contract.operations import OPERATIONS
 
-from ._support import Api, G, assert_imsx, line_item, result, uid
+from ._records import line_item, result
+from ._support import Api, G, assert_imsx, uid
 
 pytestmark = pytest.mark.network
 JSON = {"Content-Type": "application/json"}

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from conformance.contract.operations import ENTITY, OPERATIONS, Operation
 
-from ._support import Api, ThreadServer, record
+from ._records import record
+from ._support import Api, ThreadServer
 
 pytestmark = pytest.mark.network
 

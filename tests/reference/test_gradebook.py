@@ -10,18 +10,8 @@ import pytest
 
 from conformance.contract.operations import ENTITIES, Entity
 
-from ._support import (
-    Api,
-    G,
-    assert_imsx,
-    assert_valid,
-    assessment_result,
-    line_item,
-    record,
-    result,
-    score_scale,
-    uid,
-)
+from ._records import assessment_result, line_item, record, result, score_scale
+from ._support import Api, G, assert_imsx, assert_valid, uid
 
 pytestmark = pytest.mark.network
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -180,7 +170,7 @@ def test_a_bulk_post_with_a_taken_id_stores_nothing(api: Api) -> None:
 def test_the_path_line_item_wins_and_an_unknown_one_stores_nothing(api: Api) -> None:
     line_item_id, sourced_id = uid("li"), uid()
     api.put(f"{G}/lineItems/{line_item_id}", {"lineItem": line_item()})
-    body = {"results": [result("some-other-line-item", sourcedId=sourced_id)]}
+    body = {"results": [result(sourced_id, line_item_id="some-other-line-item")]}
     unknown = api.post(f"{G}/lineItems/{uid('nope')}/results", body)
     assert_imsx(unknown, 404, "unknownobject", "Line item not found.")
     assert api.get(f"{G}/results/{sourced_id}").status_code == 404
@@ -254,15 +244,15 @@ def test_scoped_gets_select_by_membership(fresh: Api) -> None:
     api.put(f"{G}/lineItems/li-1", {"lineItem": line_item(category={"sourcedId": "cat-a"})})
     api.put(
         f"{G}/lineItems/li-2",
-        {"lineItem": line_item(**{"class": {"sourcedId": "fx-class-2"}}, school={"sourcedId": "fx-school-2"})},
+        {"lineItem": {**line_item(school={"sourcedId": "fx-school-2"}), "class": {"sourcedId": "fx-class-2"}}},
     )
-    own = result("li-2")
+    own = result(line_item_id="li-2")
     own["class"] = {"sourcedId": "fx-class-1"}
     api.put(f"{G}/results/r-own", {"result": own})
-    api.put(f"{G}/results/r-via-li", {"result": result("li-1")})
-    api.put(f"{G}/results/r-other", {"result": result("li-2", student="fx-student-2")})
-    api.put(f"{G}/scoreScales/s-1", {"scoreScale": score_scale("fx-class-1")})
-    api.put(f"{G}/scoreScales/s-2", {"scoreScale": score_scale("fx-class-2")})
+    api.put(f"{G}/results/r-via-li", {"result": result(line_item_id="li-1")})
+    api.put(f"{G}/results/r-other", {"result": result(line_item_id="li-2", student="fx-student-2")})
+    api.put(f"{G}/scoreScales/s-1", {"scoreScale": score_scale(class_id="fx-class-1")})
+    api.put(f"{G}/scoreScales/s-2", {"scoreScale": score_scale(class_id="fx-class-2")})
     assert _ids(api, "/classes/fx-class-1/results") == {"r-own", "r-via-li"}
     assert _ids(api, "/classes/fx-class-2/results") == {"r-other"}
     assert _ids(api, "/classes/fx-class-1/lineItems") == {"li-1"}

@@ -9,7 +9,8 @@ import pytest
 from conformance.reference import query
 from conformance.reference.errors import ApiError
 
-from ._support import Api, G, assert_imsx, result
+from ._records import result
+from ._support import Api, G, assert_imsx
 
 pytestmark = pytest.mark.network
 KNOWN = frozenset({"sourcedId", "status", "score", "comment", "scoreStatus", "lineItem", "student", "metadata"})
@@ -33,8 +34,11 @@ def seeded() -> Any:
     with ThreadServer() as server:
         api = Api(server.base_url)
         for sourced_id, score, comment, student in [*ROWS[3:], *reversed(ROWS[:3])]:  # not stored in id order
-            api.put(f"{G}/results/{sourced_id}", {"result": result("li-q", student, score=score, comment=comment)})
-        api.put(f"{G}/results/gone", {"result": result("li-q", score=1)})
+            api.put(
+                f"{G}/results/{sourced_id}",
+                {"result": result(line_item_id="li-q", student=student, score=score, comment=comment)},
+            )
+        api.put(f"{G}/results/gone", {"result": result(line_item_id="li-q", score=1)})
         api.delete(f"{G}/results/gone")
         yield api
         api.close()

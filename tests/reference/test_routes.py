@@ -10,68 +10,29 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.contract.operations import ENTITIES, ENTITY, OPERATIONS, Entity, Operation
+from conformance.contract.operations import ENTITIES, OPERATIONS, Entity, Operation
+from conformance.profiles import TIMEBACK
 from conformance.reference import create_app
 
-from ._support import TLS, Api, G, assert_imsx, assert_valid, line_item, record, uid
+from ._support import TLS, Api, G, assert_imsx, assert_valid, call, fill, uid
 
-FIXTURE_FOR = {
-    "class": "fx-class-1",
-    "school": "fx-school-1",
-    "academicSession": "fx-term-1",
-    "student": "fx-student-1",
-}
 LESSON = "fx-lesson-unit-test-edulastic"
 
 
-def _fill(api: Api, op: Operation) -> str:
-    """The op's path with real ids: fixtures for roster kinds, a fresh line item for lineItem scopes,
-    a fresh record for by-id operations."""
-    path = op.path
-    kinds = op.scope or (("self",) * len(op.path_params))
-    for name, kind in zip(op.path_params, kinds, strict=True):
-        if kind == "lineItem":
-            value = uid("li")
-            assert api.put(f"{G}/lineItems/{value}", {"lineItem": line_item()}).status_code == 201
-        elif kind == "self":
-            value = uid(op.entity or "x")
-            if op.method != "PUT":
-                entity = ENTITY[op.entity or ""]
-                assert (
-                    api.put(f"{G}/{entity.plural}/{value}", {entity.singular: record(entity.singular)}).status_code
-                    == 201
-                )
-        else:
-            value = FIXTURE_FOR[kind]
-        path = path.replace("{" + name + "}", value)
-    return path
-
-
 def _call(api: Api, op: Operation, path: str) -> httpx.Response:
-    if op.service == "powerpath":
-        student = "fx-student-3"
-        if op.id == "makeExternalTestAssignment":
-            return api.post(path, {"student": student, "lesson": LESSON})
-        assert (
-            api.post("/powerpath/makeExternalTestAssignment", {"student": student, "lesson": LESSON}).status_code == 200
-        )
-        return api.get(path, params={"student": student, "lesson": LESSON})
-    entity = ENTITY[op.entity or ""]
-    if op.method == "GET":
-        return api.get(path)
-    if op.method == "DELETE":
-        return api.delete(path)
-    if op.method == "PATCH":
-        return api.patch(path, {entity.singular: {"metadata": {"patched": True}}})
-    if op.request and op.request.endswith(".bulkRequest"):
-        return api.post(path, {entity.plural: [record(entity.singular), record(entity.singular)]})
-    return api.request(op.method, path, json={entity.singular: record(entity.singular)})
+    if op.service != "powerpath":
+        return call(api, op, path, TIMEBACK)
+    student = "fx-student-3"
+    if op.id == "makeExternalTestAssignment":
+        return api.post(path, {"student": student, "lesson": LESSON})
+    assert api.post("/powerpath/makeExternalTestAssignment", {"student": student, "lesson": LESSON}).status_code == 200
+    return api.get(path, params={"student": student, "lesson": LESSON})
 
 
 @pytest.mark.network
 @pytest.mark.parametrize("op", OPERATIONS, ids=str)
 def test_every_operation_succeeds_over_http(api: Api, op: Operation) -> None:
-    response = _call(api, op, _fill(api, op))
+    response = _call(api, op, fill(api, op, TIMEBACK))
     assert response.status_code == op.success[0], (response.status_code, response.text[:400])
     if response.status_code == 204:
         assert response.content == b""

@@ -15,7 +15,8 @@ import pytest
 
 from conformance.reference import embedded
 
-from ._support import TLS, G, result
+from ._records import result
+from ._support import TLS, G
 
 pytestmark = pytest.mark.network
 

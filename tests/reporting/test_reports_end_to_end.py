@@ -14,11 +14,9 @@ import contextlib
 import fcntl
 import functools
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -27,10 +25,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from conformance.reference import embedded
+from tests._cli import cli, environment
 
 pytestmark = pytest.mark.network
 
@@ -53,17 +51,9 @@ class Runs:
     outcomes: list[dict[str, Any]]  # run, report, run, report: code, stdout, stderr
 
 
-def _cli(*args: str, env: dict[str, str], timeout: float) -> dict[str, Any]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        capture_output=True,
-        text=True,
-        env=clean | env,
-        timeout=timeout,
-        check=False,
-    )
-    return {"args": list(args), "code": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+def _cli(*args: str, env: dict[str, str], timeout: float, reports: Path) -> dict[str, Any]:
+    done = cli(*args, reports=reports, env=environment(**env), timeout=timeout)
+    return {"args": list(args), "code": done.code, "stdout": done.stdout, "stderr": done.stderr}
 
 
 def _do_runs(reports: Path) -> Runs:
@@ -81,25 +71,18 @@ def _do_runs(reports: Path) -> Runs:
                 server.client_id,
                 env={"ONEROSTER_CLIENT_SECRET": server.client_secret},
                 timeout=300,
+                reports=reports,
             )
         )
         first_summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-        outcomes.append(_cli("report", "--reports", str(reports), env={}, timeout=900))  # may install Allure
+        outcomes.append(
+            _cli("report", "--reports", str(reports), env={}, timeout=900, reports=reports)
+        )  # may install Allure
         # Second run: a bearer token fetched here and given as a static token, so that the scan for
         # it below looks for the very token every request of that run carried.
-        answer = httpx.post(
-            server.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": server.client_id,
-                "client_secret": server.client_secret,
-            },
-            timeout=10,
-        )
-        answer.raise_for_status()
-        token = answer.json()["access_token"]
-        outcomes.append(_cli("run", *target, env={"ONEROSTER_TOKEN": token}, timeout=300))
-        outcomes.append(_cli("report", "--reports", str(reports), env={}, timeout=600))
+        token = server.token()
+        outcomes.append(_cli("run", *target, env={"ONEROSTER_TOKEN": token}, timeout=300, reports=reports))
+        outcomes.append(_cli("report", "--reports", str(reports), env={}, timeout=600, reports=reports))
         return Runs(str(reports), server.client_secret, token, first_summary, outcomes)
 
 

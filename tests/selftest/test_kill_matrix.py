@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import catalogue, profiles, target
+from conformance import catalogue, profiles
 from conformance.reference.faults import ALL, REGISTRY, registry
 from conformance.selftest.matrix import (
     BASELINE,
@@ -138,15 +138,6 @@ def test_full_kill_matrix(tmp_path: Path) -> None:
     assert len(rows) == len(REGISTRY) + 1
 
 
-# The suite side of the 1edtech profile (`run --profile 1edtech`) lands separately; until the run
-# command accepts the profile, the server side is covered by tests/reference/test_1edtech_*.py.
-needs_official_suite = pytest.mark.skipif(
-    OFFICIAL not in getattr(target, "PROFILES", profiles.NAMES),
-    reason="the suite does not run the 1edtech profile yet (run --profile 1edtech)",
-)
-
-
-@needs_official_suite
 def test_ci_subset_kill_matrix_1edtech(tmp_path: Path) -> None:
     rows = _selftest(tmp_path, "--subset", "ci", "--max-examples", "3", profile=OFFICIAL)
     assert len([r for r in rows if r["harmful"]]) >= 12
@@ -155,7 +146,6 @@ def test_ci_subset_kill_matrix_1edtech(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@needs_official_suite
 def test_full_kill_matrix_1edtech(tmp_path: Path) -> None:
     rows = _selftest(tmp_path, profile=OFFICIAL)
     assert len(rows) == len(registry(OFFICIAL)) + 1

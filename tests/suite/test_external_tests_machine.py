@@ -22,7 +22,7 @@ from conformance.reference import embedded
 from conformance.suite.session import Options, SuiteSession
 from conformance.suite.world import World
 from conformance.target import make_target
-from tests.suite._run import Outcome, against
+from tests._cli import Outcome, against
 
 pytestmark = pytest.mark.network
 

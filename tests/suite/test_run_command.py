@@ -9,8 +9,7 @@ import pytest
 
 from conformance import catalogue
 from conformance.reference import embedded
-
-from ._run import against, cli
+from tests._cli import against, cli
 
 
 def test_default_run_is_conformant(tmp_path: Path) -> None:

@@ -10,8 +10,7 @@ import pytest
 
 from conformance import catalogue, profiles
 from conformance.reference import embedded
-
-from ._run import against, cli
+from tests._cli import against, cli
 
 
 def test_official_profile_run_is_conformant(tmp_path: Path) -> None:
