@@ -354,34 +354,42 @@ def _schemathesis_once(
 
 
 def schemathesis_row(args: argparse.Namespace, work: Path, budget: int) -> Row:
-    """``schemathesis run`` with as many requests as the suite sent: two small probes fit requests =
-    a + b·n, the measured run uses the n that fit gives (once more, refitted, when it is off by 15 %)."""
+    """``schemathesis run`` with as many requests as the suite sent (within 10 %): two small probes
+    fit requests = a + b·n; each measured run that misses refits the line through its own count and
+    the previous point (three measured runs at most; the last one is reported, with both counts)."""
     from conformance.reference import embedded
 
     print("bench: schemathesis CLI, calibrating --max-examples …", file=sys.stderr, flush=True)
-    with embedded.start() as server:
-        token = _token(server)
-        if args.schemathesis_max_examples:
-            examples = args.schemathesis_max_examples
-        else:
-            low, high = 1, 5
-            _, at_low, _, _ = _schemathesis_once(args, work, server, token, low)
-            _, at_high, _, _ = _schemathesis_once(args, work, server, token, high)
-            slope = max((at_high - at_low) / (high - low), 1.0)
-            examples = max(1, round(low + (budget - at_low) / slope))
-    tries = 0
-    while True:
-        tries += 1
+    points: list[tuple[int, int]] = []  # (max-examples, requests)
+    if args.schemathesis_max_examples:
+        examples = args.schemathesis_max_examples
+    else:
+        with embedded.start() as server:
+            token = _token(server)
+            for probe in (2, 10):
+                points.append((probe, _schemathesis_once(args, work, server, token, probe)[1]))
+        examples = _aim(points, budget)
+    for tries in range(1, 4):
         print(f"bench: schemathesis CLI, --max-examples {examples} …", file=sys.stderr, flush=True)
         load = os.getloadavg()[0]
         with embedded.start() as server:
             token = _token(server)
             wall, requests, usage, in_run = _schemathesis_once(args, work, server, token, examples)
-        if args.schemathesis_max_examples or tries > 1 or abs(requests - budget) <= 0.15 * budget:
+        print(f"bench: … {requests} requests (the suite sent {budget})", file=sys.stderr, flush=True)
+        if args.schemathesis_max_examples or tries == 3 or abs(requests - budget) <= 0.1 * budget:
             break
-        examples = max(1, round(examples * budget / max(requests, 1)))
+        points.append((examples, requests))
+        examples = _aim(points[-2:], budget)
     notes = f"--max-examples {examples}, --phases {args.schemathesis_phases}; {in_run}"
     return Row("`schemathesis run` (CLI)", wall, requests, usage, notes, load)
+
+
+def _aim(points: list[tuple[int, int]], budget: int) -> int:
+    """The max-examples at which the line through two (max-examples, requests) points meets ``budget``."""
+    (n1, r1), (n2, r2) = points[-2], points[-1]
+    slope = (r2 - r1) / (n2 - n1) if n2 != n1 else r2 / max(n2, 1)
+    slope = max(slope, 1.0)
+    return max(1, round(n2 + (budget - r2) / slope))
 
 
 # The table ------------------------------------------------------------------------------------------
@@ -420,14 +428,15 @@ def table(rows: dict[str, Row], found: dict[str, dict[str, Any]]) -> str:
     def target_cells(key: str | None) -> str:
         entry = found.get(key or "")
         if entry is None:
-            return "| | |"
+            return " | | "
         return f"{entry['target']} | {entry['shown']} | {'yes' if entry['met'] else '**no**'}"
 
     for key in ("ceiling", "suite", "schemathesis", "workers"):
         row = rows.get(key)
         if row is None:
             continue
-        name = f"{row.name} ({row.notes})" if row.notes else row.name
+        notes = [row.notes] if row.notes else []
+        name = f"{row.name} ({'; '.join([*notes, f'load {row.load:.1f} at start'])})"
         cpu = f"{row.usage.client_cpu_s:.1f} / {row.usage.server_cpu_s:.1f}"
         lines.append(
             f"| {name} | {row.wall_s:.2f} | {row.requests:,} | {row.rps:,.0f} | {_fmt(row.usage.peak_rss_mib, 0)} "
