@@ -8,6 +8,7 @@ import pytest
 
 from conformance import catalogue, dialect
 from conformance.contract.operations import ENTITIES, ENTITY, Entity, by_id, has_patch
+from conformance.machines.base import record_of
 from conformance.machines.model import differences
 from conformance.suite.judge import expect, judge, observe
 from conformance.suite.session import SuiteSession, collection_path, item_path
@@ -44,8 +45,8 @@ def test_put_then_get_then_list(entity: Entity, suite: SuiteSession) -> None:
     _observe("GEN-PUT-UPDATE-STATUS", f"PUT on an existing {e.singular} answers {again.status}")
     got = suite.get(item_path(e.singular, sourced_id))
     judge(got, _op("get", e), expect_success=True)
-    record = (got.try_json() or {}).get(e.singular) if isinstance(got.try_json(), dict) else None
-    lost = differences(body[e.singular], record) if isinstance(record, dict) else ["no record"]
+    record = record_of(got, e.singular)
+    lost = differences(body[e.singular], record) if record is not None else ["no record"]
     expect(
         "GB-UPSERT-ROUNDTRIP",
         not lost,
