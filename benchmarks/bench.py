@@ -1,4 +1,4 @@
-"""Throughput and run time of the suite, measured against the peers on this machine (issue 9).
+"""Throughput and run time of the suite, measured against the peers on this machine.
 
 One invocation measures everything, each against a freshly started embedded reference server, and
 prints one markdown table (also written to ``benchmarks/results.json``):

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-ENV_PREFIX = "ONEROSTER_"
+from conformance.exits import Exit
+from conformance.settings import TRUE_WORDS, env_name
 
 
 class UsageError(Exception):
@@ -32,17 +31,13 @@ class EnvDefaultsParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def env_name(flag: str) -> str:
-    return ENV_PREFIX + flag.lstrip("-").replace("-", "_").upper()
-
-
 def add(parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
     """Add ``flag`` whose default comes from its environment variable when set."""
     env = env_name(flag)
     if env in os.environ:
         raw = os.environ[env]
         if kwargs.get("action") == "store_true":
-            kwargs["default"] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            kwargs["default"] = raw.strip().lower() in TRUE_WORDS
         else:
             kwargs["default"] = raw
     kwargs.setdefault("help", "")
@@ -69,14 +64,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{path}: {problem}")
     if found:
         print(f"{path}: invalid {args.kind} ({args.reading} reading): {len(found)} problem(s)")
-        return EXIT_FAILED
+        return Exit.FAILED
     note = ""
     if args.reading == "lenient" and schemas.has_readings(args.kind):
         extra = schemas.problems(args.kind, instance, "strict")
         if extra:
             note = " (the strict reading adds: " + "; ".join(str(p) for p in extra) + ")"
     print(f"{path}: valid {args.kind} ({args.reading} reading){note}")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
@@ -86,13 +81,13 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
         stale = openapi.stale()
         for path in stale:
             print(f"stale: {path} (regenerate with 'oneroster-conformance openapi --write')", file=sys.stderr)
-        return EXIT_FAILED if stale else EXIT_OK
+        return Exit.FAILED if stale else Exit.OK
     if args.write:
         for path in openapi.write():
             print(f"wrote {path}")
-        return EXIT_OK
+        return Exit.OK
     sys.stdout.write(openapi.render(openapi.assemble(args.reading)))
-    return EXIT_OK
+    return Exit.OK
 
 
 def _list_kinds() -> int:
@@ -100,7 +95,7 @@ def _list_kinds() -> int:
 
     for kind in schemas.kinds():
         print(kind + ("  [lenient|strict]" if schemas.has_readings(kind) else ""))
-    return EXIT_OK
+    return Exit.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     spec.set_defaults(func=_cmd_openapi)
 
     run = sub.add_parser("run", help="run the suite against a target (default: the embedded reference server)")
-    from conformance.suite.targeting import FLAG_HELP, FLAGS, OPTIONS
+    from conformance.settings import FLAG_HELP, FLAGS, OPTIONS
 
     for flag, default, help_text in OPTIONS:
         add(run, flag, default=default, help=help_text)
@@ -137,12 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         add(run, flag, action="store_true", default=False, help=FLAG_HELP[flag])
     add(run, "--workers", default="1", help="parallel workers (pytest-xdist)")
     add(run, "--baseline", default=None, help="a previous summary.json to compare with")
-    run.set_defaults(func=_lazy("conformance.runner.command", "run"))
+    run.set_defaults(func=_lazy("conformance.runner.run_command", "run"))
 
     report = sub.add_parser("report", help="write certificate.html and the Allure HTML report of a run")
     add(report, "--reports", default="reports", help="the reports directory of the run")
     report.add_argument("--open", action="store_true", help="serve the Allure report and open it in a browser")
-    report.set_defaults(func=_lazy("conformance.reporting.command", "report"))
+    report.set_defaults(func=_lazy("conformance.reporting.report_command", "report"))
 
     selftest = sub.add_parser("selftest", help="the kill matrix: the suite against every reference-server fault")
     selftest.add_argument("--faults", default="", help="comma-separated faults (default: all, plus benign ones)")
@@ -151,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(selftest, "--max-examples", default="8", help="examples per operation and mode in each run")
     add(selftest, "--seed", default="0", help="random seed for every run")
     selftest.add_argument("--reports", default="reports/selftest", help="where the runs and the matrix go")
-    selftest.set_defaults(func=_lazy("conformance.selftest.command", "selftest"))
+    selftest.add_argument("--list", action="store_true", help="print the profile's faults as a Markdown table and exit")
+    selftest.set_defaults(func=_lazy("conformance.selftest.selftest_command", "selftest"))
 
     serve = sub.add_parser("serve", help="run the reference server on its own")
     add(serve, "--host", default="127.0.0.1", help="loopback address to bind")
@@ -164,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(serve, "--fixtures", default=None, help="fixtures TOML to seed (default: the packaged fixtures)")
     add(serve, "--profile", default="timeback", help="API profile the server speaks (timeback, 1edtech)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault switches and exit")
-    serve.set_defaults(func=_lazy("conformance.reference.command", "serve"))
+    serve.set_defaults(func=_lazy("conformance.reference.serve_command", "serve"))
     return parser
 
 
@@ -186,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)
-            return EXIT_USAGE
+            return Exit.USAGE
         if args.command == "validate":
             if args.list:
                 return _list_kinds()
@@ -196,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except UsageError as exc:
         print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     except KeyboardInterrupt:
         print("oneroster-conformance: interrupted", file=sys.stderr)
-        return 130
+        return Exit.INTERRUPTED

@@ -1,5 +1,5 @@
-"""When the run must stop sending (issue 8): its time budget ran out, it was interrupted (SIGINT or
-SIGTERM), or the target stopped answering. One guard per process, like the ledger.
+"""When the run must stop sending: its time budget ran out, it was interrupted (SIGINT or
+SIGTERM), or the target stopped answering. One guard per run, held by the run; a client without one gets its own.
 
 A stop never aborts the run half-way. Every later request raises ``RunStopped``, a
 ``unittest.SkipTest``: pytest reports the test in flight and every later one as *skipped* with the
@@ -167,7 +167,3 @@ def install_signal_handlers(guard: Guard) -> Callable[[], None]:
                 signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
     return restore
-
-
-# The process's guard; the client consults it before every request.
-GUARD = Guard()

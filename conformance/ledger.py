@@ -1,18 +1,15 @@
 """Per-requirement outcomes of a run, gathered across pytest-xdist workers.
 
-Each process keeps a ``Ledger`` in memory and writes it to ``<reports>/.ledger/<worker>.json`` when
-its session ends; the controller merges the files into the summary. A requirement's status:
+Each process of a run keeps a ``Ledger`` in memory; a pytest-xdist worker sends its own to the
+controller when its session ends, and the controller merges them into the summary. A requirement's status:
 failed if any check of it failed; else passed if any passed; else observed (INFO) or skipped —
 always with the reasons.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from conformance import redaction
@@ -90,26 +87,26 @@ class Ledger:
         with self._lock:
             self.errors.append(redaction.redact(text))
 
-    def dump(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "requests": self.requests,
-            "errors": self.errors,
+            "errors": list(self.errors),
             "entries": {k: asdict(v) for k, v in self.entries.items()},
         }
-        path.write_text(json.dumps(data), encoding="utf-8")
 
     @classmethod
-    def merged(cls, paths: Iterable[Path]) -> Ledger:
-        total = cls()
-        for path in paths:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            total.requests += int(data.get("requests", 0))
-            total.errors.extend(data.get("errors", []))
-            for requirement, raw in data["entries"].items():
-                total._entry(requirement).merge(Entry(**raw))
-        return total
+    def from_dict(cls, data: dict[str, Any]) -> Ledger:
+        ledger = cls()
+        ledger.requests = int(data.get("requests", 0))
+        ledger.errors.extend(data.get("errors", []))
+        for requirement, raw in data.get("entries", {}).items():
+            ledger._entry(requirement).merge(Entry(**raw))
+        return ledger
 
-
-# The process's ledger. Checks record into it; the suite's conftest dumps it when the session ends.
-LEDGER = Ledger()
+    def absorb(self, other: Ledger) -> None:
+        """Add another process's outcomes to this one's."""
+        with self._lock:
+            self.requests += other.requests
+            self.errors.extend(other.errors)
+            for requirement, entry in other.entries.items():
+                self._entry(requirement).merge(entry)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
-# _secrets longest first, rebuilt by register (issue 9: redact runs on every exchange; one slot, read whole)
+# _secrets longest first, rebuilt by register (redact runs on every exchange: one slot, read whole)
 _longest_first: list[tuple[str, ...]] = [()]
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*")

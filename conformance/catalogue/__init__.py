@@ -1,6 +1,8 @@
 """The requirements catalogue: what the suite checks, as data (``requirements.toml``).
 
-Every check names the requirement IDs it validates; the verdict counts MUST requirements only.
+Every check declares the requirement IDs it validates (``checks.registry``); the verdict counts MUST
+requirements only. A requirement about an outcome of operations says which (``aspect``): the
+requirement a request built to succeed breaks, a malformed success body breaks, or a wrong 404 breaks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from conformance.contract.operations import by_id
 
 Level = Literal["MUST", "SHOULD", "INFO"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "INFO")
+Aspect = Literal["success", "schema", "not-found"]
+ASPECTS: tuple[Aspect, ...] = ("success", "schema", "not-found")
 ID_PATTERN = re.compile(r"^(GEN|GB|PP)(-[A-Z0-9]+)+$")
 
 
@@ -29,6 +33,7 @@ class Requirement:
     statement: str
     source: str
     operations: tuple[str, ...] = ()
+    aspect: Aspect | None = None  # which outcome of its operations it is about, if it is about one
 
     @property
     def service(self) -> str:
@@ -39,33 +44,43 @@ class UnknownRequirement(KeyError):
     pass
 
 
-def catalogue(profile: str | None = None) -> dict[str, Requirement]:
-    """The requirements of a profile (None: the active one), in catalogue order."""
-    return _catalogue(profiles.resolve(profile))
+def catalogue(profile: str) -> dict[str, Requirement]:
+    """The requirements of a profile, in catalogue order."""
+    return _catalogue(profiles.get(profile).name)
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
     text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
-    return list(tomllib.loads(text)["requirement"])
+    rows = list(tomllib.loads(text)["requirement"])
+    ids = [row["id"] for row in rows]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:  # a second row would silently replace the first
+        raise ValueError(f"{name} holds these IDs more than once: {twice}")
+    for row in rows:
+        if row.get("aspect") is not None and (row["aspect"] not in ASPECTS or not row.get("operations")):
+            raise ValueError(f"{name}: {row['id']} has aspect {row['aspect']!r} (one of {ASPECTS}, with operations)")
+    return rows
 
 
 @functools.cache
 def _catalogue(profile: str) -> dict[str, Requirement]:
     """``requirements.toml`` holds every requirement in its TimeBack wording; a row's ``profiles``
-    (default: every profile offering its service) says where it applies, and
-    ``requirements.<profile>.toml`` rewords a requirement for another dialect (statement, title,
+    (default: every profile offering its service) says where it applies (a profile answers to its
+    ``Profile.requirements`` name), and the profile's wording file (``Profile.wording``, e.g.
+    ``requirements.1edtech.toml``) rewords a requirement for another dialect (statement, title,
     source, level), keyed by the same stable ID."""
-    services = profiles.get(profile).services
+    chosen = profiles.get(profile)
+    services = chosen.services
     overrides: dict[str, dict[str, Any]] = {}
-    if profile != profiles.TIMEBACK:
-        overrides = {row["id"]: row for row in _rows(f"requirements.{profile}.toml")}
+    if chosen.wording is not None:
+        overrides = {row["id"]: row for row in _rows(chosen.wording)}
     found: dict[str, Requirement] = {}
     for row in _rows("requirements.toml"):
         if row.get("retired"):
             continue
         service = _SERVICES.get(row["id"].split("-", 1)[0])
-        applies = row.get("profiles") or [p for p in profiles.NAMES if service is None or service in services]
-        if profile not in applies or (service is not None and service not in services):
+        applies = row.get("profiles") or [chosen.requirements]
+        if chosen.requirements not in applies or (service is not None and service not in services):
             continue
         worded = row | overrides.pop(row["id"], {})
         requirement = Requirement(
@@ -77,28 +92,25 @@ def _catalogue(profile: str) -> dict[str, Requirement]:
             source=worded["source"],
             # The operations the profile has: a TimeBack-only route drops out of the official profile.
             operations=tuple(op for op in worded.get("operations", ()) if op in by_id(profile)),
+            aspect=worded.get("aspect"),
         )
         found[requirement.id] = requirement
     if overrides:
-        raise ValueError(f"requirements.{profile}.toml rewords requirements that do not apply: {sorted(overrides)}")
+        raise ValueError(f"{chosen.wording} rewords requirements that do not apply: {sorted(overrides)}")
     return found
 
 
 _SERVICES = {"GB": "gradebook", "PP": "powerpath"}  # GEN applies to every service
 
 
-def get(requirement_id: str) -> Requirement:
+def get(requirement_id: str, profile: str) -> Requirement:
+    """A requirement of a profile; ``UnknownRequirement`` when it has none such."""
     try:
-        return catalogue()[requirement_id]
+        return catalogue(profile)[requirement_id]
     except KeyError:
         raise UnknownRequirement(f"unknown requirement ID {requirement_id!r}") from None
 
 
-def applies(requirement_id: str, profile: str | None = None) -> bool:
-    """Whether a requirement is part of a profile (None: the active one)."""
+def applies(requirement_id: str, profile: str) -> bool:
+    """Whether a requirement is part of a profile."""
     return requirement_id in catalogue(profile)
-
-
-def entity_requirement(entity: str, suffix: str) -> str:
-    """The per-entity ID, e.g. ``entity_requirement("result", "PUT-UPSERT")`` → ``GB-RESULT-PUT-UPSERT``."""
-    return get(f"GB-{entity.upper()}-{suffix}").id

@@ -2,24 +2,29 @@
 
 A check has one signature, ``check(ctx, exchange) -> Finding | None``: it returns ``None`` when it
 does not apply, and otherwise a ``Finding`` saying passed, failed (with expected vs actual) or
-observed. ``verify`` runs a list of checks, records every finding in the ledger and returns the
-failures, each of which renders itself for a vendor: requirement, what was sent, what came back,
-what was expected, the source, and a curl reproduction.
+observed. Each check declares the requirement IDs its findings may name (``registry.check``).
+
+A ``Recorder`` is the one way to record an outcome, for exchange checks (``verify``), hand-written
+tests and state machines alike: it puts the finding in the ledger and returns the failures, each of
+which renders itself for a vendor: requirement, what was sent, what came back, what was expected,
+the source, and a curl reproduction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from conformance import catalogue
-from conformance.checks.mapping import not_found_requirement, success_requirement
+from conformance import catalogue, profiles
+from conformance.checks import registry
+from conformance.checks.mapping import not_found_requirement, schema_requirement, success_requirement
 from conformance.client import Exchange
-from conformance.contract.operations import Operation
-from conformance.ledger import LEDGER, Ledger
+from conformance.contract.operations import Operation, by_id
+from conformance.ledger import Ledger
 
 Outcome = Literal["passed", "failed", "observed"]
+Mode = Literal["positive", "negative", "probe"]
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,12 @@ class Context:
     """What a check may know beyond the exchange."""
 
     operation: Operation | None
-    mode: Literal["positive", "negative", "probe"] = "positive"
+    mode: Mode = "positive"
     expect_success: bool = False  # the request was built to succeed (valid body, existing references)
     expect_not_found: bool = False  # the request names a record that does not exist
     case: Any = None  # the schemathesis Case, when the request came from one
     extra: dict[str, Any] = field(default_factory=dict)
+    profile: str = ""  # whose catalogue and schemas apply: set by ``Recorder.verify`` before any check runs
 
 
 @dataclass(frozen=True)
@@ -62,10 +68,11 @@ class Failure:
     finding: Finding
     exchange: Exchange | None
     steps: tuple[Exchange, ...] = ()
+    profile: str = profiles.DEFAULT  # whose wording of the requirement it shows
 
     @property
     def requirement(self) -> catalogue.Requirement:
-        return catalogue.get(self.finding.requirement)
+        return catalogue.get(self.finding.requirement, self.profile)
 
     def render(self) -> str:
         req = self.requirement
@@ -103,7 +110,7 @@ class Failure:
 Check = Callable[[Context, Exchange], "Finding | Iterable[Finding] | None"]
 
 
-# Transport failures (issue 8) ------------------------------------------------------------------------
+# Transport failures ---------------------------------------------------------------------------------
 # An exchange that got no usable HTTP answer (timeout, reset, oversized body, no token) fails the
 # requirement it was sent to check, with a fixed title; it never passes, and is never skipped silently.
 TRANSPORT_FAILURE = "Transport failure"
@@ -117,13 +124,13 @@ def transport_requirement(ctx: Context) -> str:
     """The requirement an exchange was sent to check, for a transport failure of it."""
     op = ctx.operation
     if op is not None and ctx.expect_not_found:
-        return not_found_requirement(op) or success_requirement(op)
+        return not_found_requirement(op, ctx.profile) or success_requirement(op, ctx.profile)
     if op is not None and ctx.expect_success:
-        return success_requirement(op)
+        return success_requirement(op, ctx.profile)
     if op is not None and ctx.mode == "negative" and ctx.case is not None:
         from conformance.checks.contract import true_negative  # schemathesis: imported when needed
 
-        if true_negative(op.request, ctx.case.body):
+        if true_negative(op.request, ctx.case.body, ctx.profile):
             return "GEN-REJECT-INVALID-BODY"
     return "GEN-NO-SERVER-ERROR"  # a probe with no more specific expectation: the server failed to answer
 
@@ -137,53 +144,163 @@ def _unanswered(finding: Finding, exchange: Exchange | None, steps: Sequence[Exc
     return None
 
 
-def record(
-    finding: Finding, exchange: Exchange | None, ledger: Ledger = LEDGER, steps: Sequence[Exchange] = ()
-) -> Failure | None:
-    """Put one finding in the ledger; return a Failure for a failed MUST or SHOULD."""
-    unanswered = _unanswered(finding, exchange, steps) if finding.outcome != "observed" else None
-    if unanswered is not None:  # issue 8: no answer is a failure of the requirement, whatever the check said
-        finding, exchange = transport_finding(finding.requirement, unanswered), unanswered
-    requirement = catalogue.get(finding.requirement)
-    if finding.outcome == "passed":
-        ledger.passed(requirement.id)
-        _notify(finding, None)
-        return None
-    if finding.outcome == "observed" or requirement.level == "INFO":
-        text = finding.actual or finding.expected
-        ledger.observed(requirement.id, text)
-        _notify(finding, None)
-        return None
-    failure = Failure(finding, exchange, tuple(steps))
-    ledger.failed(requirement.id, failure.render(), failure.reproduction())
-    _notify(finding, failure)
-    return failure
+# Recording ------------------------------------------------------------------------------------------
+Observer = Callable[[Finding, Failure | None], None]
 
 
-# Issue 7: observers of every recorded finding (``reporting.allure_live`` adds one while a run writes
-# Allure results, to label the test with the requirements it checked); empty otherwise.
-RECORDED: list[Callable[[Finding, Failure | None], None]] = []
+@dataclass(frozen=True, eq=False)
+class Recorder:
+    """The one way to record an outcome: into a ledger, against a profile's catalogue, told to observers.
 
+    Exchange checks record through ``verify`` (each bound to what it declares), hand-written tests
+    and state machines through ``judge``, ``expect``, ``observe`` and ``skip`` on a recorder bound to
+    their own declaration (``bound``). An ID outside the profile's catalogue raises
+    ``catalogue.UnknownRequirement``; one the bound subject did not declare raises
+    ``registry.Undeclared``.
+    """
 
-def _notify(finding: Finding, failure: Failure | None) -> None:
-    for observer in RECORDED:
-        observer(finding, failure)
+    ledger: Ledger
+    profile: str
+    observers: Sequence[Observer] = ()  # called with every finding (the Allure labels); read live
+    declared: frozenset[str] | None = None  # the IDs the bound subject declared; None: any of the catalogue
+    subject: str = ""
+    trail: Callable[[], Sequence[Exchange]] | None = None  # a machine's steps, shown with its failures
 
+    # Views ---------------------------------------------------------------------------------------
+    def bound(self, subject: object) -> Recorder:
+        """This recorder for ``subject`` (a check, a test function, a machine class): it records only
+        the IDs the subject declares (``registry.Undeclared`` when it declares none)."""
+        found = registry.declaration(subject)
+        if found is None:
+            raise registry.Undeclared(f"{registry.name_of(subject)} declares no requirement")
+        return replace(self, declared=found.ids, subject=found.subject)
 
-def verify(ctx: Context, exchange: Exchange, checks: Iterable[Check], ledger: Ledger = LEDGER) -> list[Failure]:
-    if exchange.transport_failure:  # issue 8: the checks would see no status and say nothing
-        failure = record(transport_finding(transport_requirement(ctx), exchange), exchange, ledger)
-        return [failure] if failure is not None else []
-    failures = []
-    for check in checks:
-        produced = check(ctx, exchange)
-        if produced is None:
-            continue
-        for finding in [produced] if isinstance(produced, Finding) else produced:
-            failure = record(finding, exchange, ledger)
-            if failure is not None:
-                failures.append(failure)
-    return failures
+    def following(self, trail: Callable[[], Sequence[Exchange]]) -> Recorder:
+        """This recorder, showing ``trail()`` as the steps of every failure it records."""
+        return replace(self, trail=trail)
+
+    # The catalogue ---------------------------------------------------------------------------------
+    @property
+    def requirements(self) -> dict[str, catalogue.Requirement]:
+        return catalogue.catalogue(self.profile)
+
+    def applies(self, requirement: str) -> bool:
+        """Whether the profile has this requirement (open points of one dialect are recorded only there)."""
+        return requirement in self.requirements
+
+    def requirement_for(self, operation: str, aspect: catalogue.Aspect = "success") -> str:
+        """The requirement an outcome of ``operation`` speaks to, as the profile's catalogue says
+        (``requirement_for("putResult")`` → ``GB-RESULT-PUT-UPSERT``)."""
+        op = by_id(self.profile)[operation]
+        if aspect == "not-found":
+            found = not_found_requirement(op, self.profile)
+            if found is None:
+                raise catalogue.UnknownRequirement(f"{operation} has no not-found requirement")
+            return found
+        return success_requirement(op, self.profile) if aspect == "success" else schema_requirement(op, self.profile)
+
+    def requirement(self, requirement: str) -> catalogue.Requirement:
+        """The requirement this recorder may record: in the profile, and declared by its subject."""
+        found = self.requirements.get(requirement)
+        if found is None:
+            raise catalogue.UnknownRequirement(f"unknown requirement ID {requirement!r} (profile {self.profile})")
+        if self.declared is not None and requirement not in self.declared:
+            raise registry.Undeclared(f"{self.subject} records {requirement}, which it does not declare")
+        return found
+
+    # Recording -------------------------------------------------------------------------------------
+    def record(
+        self, finding: Finding, exchange: Exchange | None = None, steps: Sequence[Exchange] = ()
+    ) -> Failure | None:
+        """Put one finding in the ledger; return a Failure for a failed MUST or SHOULD."""
+        if not steps and self.trail is not None:
+            steps = self.trail()
+        unanswered = _unanswered(finding, exchange, steps) if finding.outcome != "observed" else None
+        if unanswered is not None:  # no answer is a failure of the requirement, whatever the check said
+            finding, exchange = transport_finding(finding.requirement, unanswered), unanswered
+        requirement = self.requirement(finding.requirement)
+        if finding.outcome == "passed":
+            self.ledger.passed(requirement.id)
+            self._notify(finding, None)
+            return None
+        if finding.outcome == "observed" or requirement.level == "INFO":
+            self.ledger.observed(requirement.id, finding.actual or finding.expected)
+            self._notify(finding, None)
+            return None
+        failure = Failure(finding, exchange, tuple(steps), self.profile)
+        self.ledger.failed(requirement.id, failure.render(), failure.reproduction())
+        self._notify(finding, failure)
+        return failure
+
+    def _notify(self, finding: Finding, failure: Failure | None) -> None:
+        for observer in self.observers:
+            observer(finding, failure)
+
+    def verify(self, ctx: Context, exchange: Exchange, checks: Iterable[Check]) -> list[Failure]:
+        """Run exchange checks on one exchange, each recording only what it declares; the failures."""
+        ctx = replace(ctx, profile=self.profile)
+        checks = tuple(checks)
+        if exchange.transport_failure:  # the checks would see no status and say nothing
+            # The requirement it was sent to check: one of those the checks declare.
+            declared = frozenset().union(*(registry.declared(check) for check in checks))
+            sent_for = replace(self, declared=declared, subject="the checks of an unanswered exchange")
+            failure = sent_for.record(transport_finding(transport_requirement(ctx), exchange), exchange)
+            return [failure] if failure is not None else []
+        failures = []
+        for check in checks:
+            produced = check(ctx, exchange)
+            if produced is None:
+                continue
+            own = self.bound(check)
+            for finding in [produced] if isinstance(produced, Finding) else produced:
+                failure = own.record(finding, exchange)
+                if failure is not None:
+                    failures.append(failure)
+        return failures
+
+    def judge(
+        self,
+        exchange: Exchange,
+        operation: str | None,
+        *,
+        expect_success: bool = False,
+        expect_not_found: bool = False,
+        mode: Mode = "probe",
+    ) -> None:
+        """The common checks (errors, responses) on one exchange; a MUST failure fails the test."""
+        from conformance.checks.error_bodies import ERROR_CHECKS
+        from conformance.checks.responses import RESPONSE_CHECKS
+
+        op = by_id(self.profile)[operation] if operation else None
+        ctx = Context(op, mode, expect_success=expect_success, expect_not_found=expect_not_found)
+        raise_for(self.verify(ctx, exchange, (*ERROR_CHECKS, *RESPONSE_CHECKS)))
+
+    def expect(
+        self,
+        requirement: str,
+        ok: bool,
+        exchange: Exchange | None,
+        *,
+        title: str,
+        expected: str,
+        actual: str,
+        steps: Sequence[Exchange] = (),
+    ) -> None:
+        """Record one verdict on a requirement; a broken MUST fails the test (or the machine's run)."""
+        finding = Finding.ok(requirement) if ok else Finding.fail(requirement, title, expected, actual)
+        failure = self.record(finding, exchange, steps)
+        raise_for([failure] if failure else [])
+
+    def observe(self, requirement: str, note: str) -> None:
+        """Record an observation (INFO requirements, open points): it never fails."""
+        self.record(Finding.note(requirement, note))
+
+    def skip(self, requirement: str, reason: str) -> None:
+        """Say why a requirement was not checked. Any requirement of the profile: a test may skip what
+        others would have checked (a read-only run skips every PowerPath requirement)."""
+        if requirement not in self.requirements:
+            raise catalogue.UnknownRequirement(f"unknown requirement ID {requirement!r} (profile {self.profile})")
+        self.ledger.skipped(requirement, reason)
 
 
 class ConformanceFailure(AssertionError):

@@ -1,69 +1,63 @@
-"""Which requirement an outcome of an operation speaks to.
+"""Which requirement an outcome of an operation speaks to: a lookup over the catalogue.
 
 A response to ``PUT /results/{id}`` that is badly formed breaks GB-RESULT-RESPONSE-SCHEMA; a wrong
-status breaks GB-RESULT-PUT-UPSERT; a wrong 404 breaks GB-RESULT-NOT-FOUND. One place decides.
+status breaks GB-RESULT-PUT-UPSERT; a wrong 404 of ``GET /results/{id}`` breaks GB-RESULT-NOT-FOUND.
+The catalogue says so: each of those rows names its ``operations`` and the ``aspect`` of their outcome
+it is about ("success", "schema", "not-found"), per profile.
 """
 
 from __future__ import annotations
 
-from conformance.contract.operations import ENTITY, Operation
+import functools
+from collections.abc import Iterable
 
-_ENTITY_VERBS = {
-    "getAll": "LIST",
-    "create": "CREATE",
-    "get": "GET",
-    "put": "PUT-UPSERT",
-    "delete": "DELETE",
-    "patch": "PATCH",
-}
-_POWERPATH = {
-    "makeExternalTestAssignment": "PP-ASSIGN",
-    "importExternalTestAssignmentResults": "PP-IMPORT",
-    "getAssessmentProgress": "PP-PROGRESS",
-}
+from conformance import catalogue
+from conformance.catalogue import Aspect
+from conformance.contract.operations import Operation
 
 
-def _entity_verb(op: Operation) -> str | None:
-    if op.entity is None or op.scope:
-        return None
-    entity = ENTITY[op.entity]
-    for prefix, verb in _ENTITY_VERBS.items():
-        if op.id in (
-            f"{prefix}{entity.singular[0].upper()}{entity.singular[1:]}",
-            f"{prefix}{entity.plural[0].upper()}{entity.plural[1:]}",
-        ):
-            return verb
-    return None
+@functools.cache
+def _index(profile: str) -> dict[tuple[str, Aspect], str]:
+    """(operation id, aspect) → the requirement, for one profile."""
+    found: dict[tuple[str, Aspect], str] = {}
+    for requirement in catalogue.catalogue(profile).values():
+        if requirement.aspect is None:
+            continue
+        for op in requirement.operations:
+            other = found.setdefault((op, requirement.aspect), requirement.id)
+            if other != requirement.id:
+                raise ValueError(f"{profile}: the {requirement.aspect} of {op} is both {other} and {requirement.id}")
+    return found
 
 
-def success_requirement(op: Operation) -> str:
+def success_requirement(op: Operation, profile: str) -> str:
     """The requirement broken when a request built to succeed does not."""
-    if op.service == "powerpath":
-        return _POWERPATH[op.id]
-    verb = _entity_verb(op)
-    if verb is not None:
-        assert op.entity is not None
-        return f"GB-{op.entity.upper()}-{verb}"
-    if op.id == "createResultForLineItem":
-        return "GB-RESULT-POST-FOR-LINEITEM"
-    return "GB-SCOPED-POST" if op.method == "POST" else "GB-SCOPED-LIST"
+    try:
+        return _index(profile)[(op.id, "success")]
+    except KeyError:
+        raise catalogue.UnknownRequirement(f"no requirement has aspect 'success' for {op.id}") from None
 
 
-def schema_requirement(op: Operation) -> str:
-    """The requirement broken by a malformed success body."""
-    if op.entity is not None and op.response and op.response.startswith(op.entity + "."):
-        return f"GB-{op.entity.upper()}-RESPONSE-SCHEMA"
-    return success_requirement(op)
+def schema_requirement(op: Operation, profile: str) -> str:
+    """The requirement broken by a malformed success body: the operation's own schema requirement, or
+    else its success requirement (a body that is no record: sourcedIdPairs, a PowerPath answer)."""
+    found = _index(profile).get((op.id, "schema"))
+    return found or success_requirement(op, profile)
 
 
-def not_found_requirement(op: Operation) -> str | None:
+def not_found_requirement(op: Operation, profile: str) -> str | None:
     """The requirement about this operation's 404, or None when it has none."""
-    if op.service == "powerpath":
-        return None
-    if op.id == "createResultForLineItem":
-        return "GB-RESULT-POST-UNKNOWN-LINEITEM"
-    if op.scope:
-        return "GB-SCOPED-NOT-FOUND"
-    if _entity_verb(op) in ("GET", "DELETE", "PATCH") and op.entity is not None:
-        return f"GB-{op.entity.upper()}-NOT-FOUND"
-    return None
+    return _index(profile).get((op.id, "not-found"))
+
+
+def outcome_requirements(op: Operation, aspects: Iterable[Aspect], profile: str) -> frozenset[str]:
+    """The requirements these outcomes of ``op`` speak to (a schema only where ``op`` answers a body)."""
+    found = set()
+    for aspect in aspects:
+        if aspect == "success":
+            found.add(success_requirement(op, profile))
+        elif aspect == "schema" and op.response is not None:
+            found.add(schema_requirement(op, profile))
+        elif aspect == "not-found" and (missing := not_found_requirement(op, profile)) is not None:
+            found.add(missing)
+    return frozenset(found)

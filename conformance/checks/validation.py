@@ -1,4 +1,4 @@
-"""Payload validation for the checks, with every ``$ref`` resolved once (issue 9).
+"""Payload validation for the checks, with every ``$ref`` resolved once.
 
 ``contract.schemas.validator`` builds one validator per kind and reading, but jsonschema resolves a
 ``$ref`` again each time validation passes through it — a registry lookup, a JSON-pointer walk and a
@@ -53,9 +53,10 @@ def _inline(node: Any, resolver: Any, seen: tuple[int, ...]) -> Any:  # resolver
     return {"allOf": [inner], **rest} if rest else inner
 
 
-def validator(kind: str, reading: Reading = "lenient") -> Validator:
-    """The inlined validator of a kind (built once; the registry's identity tells the schema sets apart)."""
-    registry = schemas.registry()
+def validator(kind: str, reading: Reading, profile: str) -> Validator:
+    """The inlined validator of a kind in a profile (built once; the registry's identity tells the
+    schema sets apart)."""
+    registry = schemas.registry(profile)
     key = (kind, reading, id(registry))
     found = _inlined.get(key)
     if found is not None:
@@ -63,7 +64,7 @@ def validator(kind: str, reading: Reading = "lenient") -> Validator:
     with _lock:
         found = _inlined.get(key)
         if found is None:
-            original = schemas.validator(kind, reading)
+            original = schemas.validator(kind, reading, profile)
             try:
                 inlined = _inline(original.schema, registry.resolver(), ())
             except _Cycle:
@@ -74,10 +75,10 @@ def validator(kind: str, reading: Reading = "lenient") -> Validator:
     return found
 
 
-def is_valid(kind: str, instance: Any, reading: Reading = "lenient") -> bool:
-    return bool(validator(kind, reading).is_valid(instance))
+def is_valid(kind: str, instance: Any, reading: Reading, profile: str) -> bool:
+    return bool(validator(kind, reading, profile).is_valid(instance))
 
 
-def problems(kind: str, instance: Any, reading: Reading = "lenient") -> list[Problem]:
+def problems(kind: str, instance: Any, reading: Reading, profile: str) -> list[Problem]:
     """``contract.schemas.problems``: no problems for a valid payload, found without the reference walks."""
-    return [] if is_valid(kind, instance, reading) else schemas.problems(kind, instance, reading)
+    return [] if is_valid(kind, instance, reading, profile) else schemas.problems(kind, instance, reading, profile)

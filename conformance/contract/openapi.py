@@ -146,7 +146,7 @@ def _parameters(op: Operation, reading: Reading) -> list[dict[str, Any]]:
     return params
 
 
-# The official binding counts a collection in a header, not in the body.
+# Where a dialect counts a collection in a header, not in the body (the official binding).
 _TOTAL_COUNT_HEADER = {
     "X-Total-Count": {"description": "The number of records the query matches", "schema": {"type": "integer"}}
 }
@@ -162,7 +162,7 @@ def _operation(op: Operation, reading: Reading, profile: str) -> dict[str, Any]:
                 "description": "Success",
                 "content": {"application/json": {"schema": _ref(op.response, "lenient", profile)}},
             }
-            if profile == profiles.ONEEDTECH and op.response.endswith(".collection"):
+            if profiles.get(profile).dialect.count_in_header and op.response.endswith(".collection"):
                 responses[str(status)]["headers"] = copy.deepcopy(_TOTAL_COUNT_HEADER)
     for code in ERROR_STATUSES:
         description = op.not_found if code == "404" and op.not_found else f"imsx error ({code})"
@@ -244,5 +244,9 @@ def write() -> list[Path]:
 
 
 def load(reading: Reading = "strict", profile: str | None = None) -> dict[str, Any]:
-    """The stored document (fast: no assembly at run time)."""
-    return json.loads(path_for(reading, profile).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """The stored document (fast: no assembly at run time); assembled now for a profile none is
+    stored for yet (a new profile, before ``openapi --write``)."""
+    path = path_for(reading, profile)
+    if not path.is_file():
+        return assemble(reading, profile)
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]

@@ -3,111 +3,74 @@
 One row per (method, path). The OpenAPI document, the reference server's routing and the
 requirements catalogue all read this table, so an operation is described exactly once.
 
-The official 1EdTech binding (``profiles.ONEEDTECH``) has the same gradebook resources with
-fewer operations — no single-record POST, no PATCH, no PowerPath — and different answers: a PUT
-is 201 with no body, collections are documented without the trailing slash, and no 404 message
-is documented. Operation ids are the suite's names, the same in both profiles.
+A table is built by one of ``TABLES``' builders, named by the profile (``Profile.operations``),
+for the profile's dialect: what the dialect decides — a PUT's success statuses and whether it
+answers with the record, the collections' trailing slash — comes from the dialect, so a new
+profile can reuse a builder. The official 1EdTech binding's builder keeps the gradebook resources
+with fewer operations — no single-record POST, no PATCH, no PowerPath — its own source and no
+documented 404 message. Operation ids are the suite's names, the same in every profile.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+import functools
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from conformance import profiles
-
-Service = Literal["gradebook", "powerpath"]
-GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
-POWERPATH = "/powerpath"
-
-SOURCE_ONEROSTER = "reference/timeback-oneroster-openapi.yaml"
-SOURCE_POWERPATH = "reference/timeback-powerpath-openapi.json"
-SEED_ASSESSMENT_RESULT_PUT = "seeds/000_d09e5bbf02c0d353.txt"
-SEED_LINEITEM_RESULTS_POST = "seeds/001_960a73b78fda8c07.txt"
-SEED_RESULT_PUT = "seeds/002_0a84947811081404.txt"
-SEED_LINEITEM_PUT = "seeds/003_42de73f7dd3cb7a3.txt"
-SEED_IMPORT_RESULTS = "seeds/004_ebac228a1807b255.txt"
-SOURCE_1EDTECH = "reference/1edtech-oneroster-1p2-gradebook-openapi.yaml"
-
-COLLECTION_QUERY = ("limit", "offset", "sort", "orderBy", "filter", "fields", "search")
-COLLECTION_QUERY_1EDTECH = ("limit", "offset", "sort", "orderBy", "filter", "fields")  # no free-text search
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """One of the six gradebook resources; they all follow the same pattern (API.md)."""
-
-    singular: str
-    plural: str
-    title: str
-    not_found: str | None  # the documented 404 message for GET/DELETE by id, when there is one
-    patch: bool = False
-
-    @property
-    def collection_path(self) -> str:
-        # TimeBack documents collections with a trailing slash; servers must answer both.
-        return f"{GRADEBOOK}/{self.plural}/"
-
-    @property
-    def item_path(self) -> str:
-        return f"{GRADEBOOK}/{self.plural}/{{sourcedId}}"
-
-
-ENTITIES: tuple[Entity, ...] = (
-    Entity("lineItem", "lineItems", "Line item", "Line item not found."),
-    Entity("result", "results", "Result", "Result not found."),
-    Entity(
-        "assessmentLineItem",
-        "assessmentLineItems",
-        "Assessment line item",
-        "Assessment line item not found.",
-        patch=True,
-    ),
-    Entity("assessmentResult", "assessmentResults", "Assessment result", "Assessment result not found.", patch=True),
-    Entity("category", "categories", "Category", "Category not found."),
-    Entity("scoreScale", "scoreScales", "Score scale", None),
+from conformance.contract.resources import (
+    COLLECTION_QUERY,
+    COLLECTION_QUERY_1EDTECH,
+    ENTITIES,
+    ENTITY,
+    GRADEBOOK,
+    POWERPATH,
+    SEED_ASSESSMENT_RESULT_PUT,
+    SEED_IMPORT_RESULTS,
+    SEED_LINEITEM_PUT,
+    SEED_LINEITEM_RESULTS_POST,
+    SEED_RESULT_PUT,
+    SOURCE_1EDTECH,
+    SOURCE_ONEROSTER,
+    SOURCE_POWERPATH,
+    Entity,
+    Operation,
+    Service,
 )
-ENTITY = {entity.singular: entity for entity in ENTITIES}
+
+# The resources' names are re-exported: every table reader imports them from here.
+__all__ = [
+    "BY_ID",
+    "COLLECTION_QUERY",
+    "COLLECTION_QUERY_1EDTECH",
+    "ENTITIES",
+    "ENTITY",
+    "GRADEBOOK",
+    "OPERATIONS",
+    "POWERPATH",
+    "SEED_ASSESSMENT_RESULT_PUT",
+    "SEED_IMPORT_RESULTS",
+    "SEED_LINEITEM_PUT",
+    "SEED_LINEITEM_RESULTS_POST",
+    "SEED_RESULT_PUT",
+    "SOURCE_1EDTECH",
+    "SOURCE_ONEROSTER",
+    "SOURCE_POWERPATH",
+    "TABLES",
+    "Entity",
+    "Operation",
+    "Service",
+    "by_id",
+    "has_patch",
+    "operations",
+]
+
+if TYPE_CHECKING:
+    from conformance.dialect import Dialect
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One documented operation.
-
-    ``request`` and ``response`` are schema kinds (see ``contract.schemas``); the reading is chosen
-    by whoever uses the table: the suite sends the strict reading, a server must accept the lenient.
-    """
-
-    id: str
-    method: str
-    path: str
-    service: Service
-    resource: str
-    summary: str
-    success: tuple[int, ...]
-    source: str
-    request: str | None = None
-    response: str | None = None
-    query: tuple[str, ...] = ()
-    required_query: tuple[str, ...] = ()
-    not_found: str | None = None  # documented 404 message
-    entity: str | None = None  # the entity whose records the operation reads or writes
-    scope: tuple[str, ...] = ()  # path parameters that name existing parent records, in order
-    tags: tuple[str, ...] = field(default=())
-
-    @property
-    def path_params(self) -> tuple[str, ...]:
-        return tuple(part[1:-1] for part in self.path.split("/") if part.startswith("{"))
-
-    @property
-    def writes(self) -> bool:
-        return self.method != "GET"
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-
-def _entity_operations(e: Entity) -> list[Operation]:
+def _entity_operations(e: Entity, dialect: Dialect) -> list[Operation]:
     s, p = e.singular, e.plural
     upper = s[0].upper() + s[1:]
     plural_upper = p[0].upper() + p[1:]
@@ -125,7 +88,7 @@ def _entity_operations(e: Entity) -> list[Operation]:
         op(
             f"getAll{plural_upper}",
             "GET",
-            e.collection_path,
+            e.collection_route(dialect.collection_slash),
             f"List {p}",
             (200,),
             response=f"{s}.collection",
@@ -134,7 +97,7 @@ def _entity_operations(e: Entity) -> list[Operation]:
         op(
             f"create{upper}",
             "POST",
-            e.collection_path,
+            e.collection_route(dialect.collection_slash),
             f"Create one {s}",
             (201,),
             request=f"{s}.createRequest",
@@ -155,9 +118,9 @@ def _entity_operations(e: Entity) -> list[Operation]:
             "PUT",
             e.item_path,
             f"Create or update one {s} (upsert)",
-            (201, 200),
+            dialect.put_success,
             request=f"{s}.putRequest",
-            response=f"{s}.single",
+            response=f"{s}.single" if dialect.put_answers_record else None,
             source=put_source.get(s, SOURCE_ONEROSTER),
         ),
         op(f"delete{upper}", "DELETE", e.item_path, f"Soft-delete one {s}", (204,), not_found=e.not_found),
@@ -351,48 +314,53 @@ def _powerpath_operations() -> list[Operation]:
 _NOT_IN_1EDTECH = {"getLineItemsForSchool"}  # TimeBack's addition: the official spec lists a school's score scales only
 
 
-def _oneedtech_operations() -> list[Operation]:
-    """The official binding: the TimeBack rows it shares, re-read by its own document."""
+def _gradebook_operations(dialect: Dialect) -> list[Operation]:
+    return [op for e in ENTITIES for op in _entity_operations(e, dialect)] + _scoped_operations()
+
+
+def _timeback_table(dialect: Dialect) -> list[Operation]:
+    """TimeBack's published operations: the gradebook's and PowerPath's."""
+    return _gradebook_operations(dialect) + _powerpath_operations()
+
+
+def _oneedtech_table(dialect: Dialect) -> list[Operation]:
+    """The official binding: the gradebook rows it shares with TimeBack, re-read by its own document."""
     kept: list[Operation] = []
-    for op in _timeback_gradebook_operations():
+    for op in _gradebook_operations(dialect):
         if op.method == "PATCH" or (op.method == "POST" and not op.scope) or op.id in _NOT_IN_1EDTECH:
             continue  # no PATCH and no single-record POST in the official binding
         changes: dict[str, Any] = {"source": SOURCE_1EDTECH, "not_found": None}
-        if op.method == "PUT":
-            changes.update(success=(201,), response=None)  # "201 without body"
-        if op.method == "GET" and op.path.endswith("/"):
-            changes["path"] = op.path.rstrip("/")
         if op.query == COLLECTION_QUERY:
             changes["query"] = COLLECTION_QUERY_1EDTECH
         kept.append(replace(op, **changes))
     return kept
 
 
-def _timeback_gradebook_operations() -> list[Operation]:
-    return [op for e in ENTITIES for op in _entity_operations(e)] + _scoped_operations()
+# Operation-table builders, by the name a profile gives (``Profile.operations``).
+TABLES: dict[str, Callable[[Dialect], list[Operation]]] = {"timeback": _timeback_table, "1edtech": _oneedtech_table}
 
 
-_TABLES: dict[str, tuple[Operation, ...]] = {
-    profiles.TIMEBACK: tuple(_timeback_gradebook_operations() + _powerpath_operations()),
-    profiles.ONEEDTECH: tuple(_oneedtech_operations()),
-}
-_BY_ID: dict[str, dict[str, Operation]] = {name: {op.id: op for op in ops} for name, ops in _TABLES.items()}
-assert all(len(_BY_ID[name]) == len(ops) for name, ops in _TABLES.items()), "operation ids must be unique"
+@functools.cache
+def _table(profile: profiles.Profile) -> tuple[tuple[Operation, ...], dict[str, Operation]]:
+    ops = tuple(TABLES[profile.operations](profile.dialect))
+    by = {op.id: op for op in ops}
+    assert len(by) == len(ops), f"operation ids must be unique ({profile.name})"
+    return ops, by
+
+
+def operations(profile: str) -> tuple[Operation, ...]:
+    """Every operation of a profile."""
+    return _table(profiles.get(profile))[0]
+
+
+def by_id(profile: str) -> dict[str, Operation]:
+    return _table(profiles.get(profile))[1]
 
 
 # The TimeBack table, for what concerns that dialect only: its seeds, its published specs, PowerPath.
-OPERATIONS = _TABLES[profiles.TIMEBACK]
-BY_ID = _BY_ID[profiles.TIMEBACK]
+OPERATIONS = operations(profiles.TIMEBACK)
+BY_ID = by_id(profiles.TIMEBACK)
 
 
-def operations(profile: str | None = None) -> tuple[Operation, ...]:
-    """Every operation of a profile (None: the active one)."""
-    return _TABLES[profiles.resolve(profile)]
-
-
-def by_id(profile: str | None = None) -> dict[str, Operation]:
-    return _BY_ID[profiles.resolve(profile)]
-
-
-def has_patch(entity: Entity, profile: str | None = None) -> bool:
+def has_patch(entity: Entity, profile: str) -> bool:
     return entity.patch and f"patch{entity.singular[0].upper()}{entity.singular[1:]}" in by_id(profile)

@@ -50,7 +50,7 @@ class Problem:
 def schemas_dir(profile: str | None = None) -> Path:
     """Where a profile's schemas live: shipped inside the wheel, or the source tree's ``schemas/``."""
     package = Path(__file__).resolve().parent.parent
-    sub = profiles.get(profile).schema_subdir
+    sub = profiles.get(profiles.resolve(profile)).schema_subdir
     for candidate in (package / "_schemas", package.parent / "schemas"):
         if candidate.is_dir():
             return candidate / sub if sub else candidate

@@ -1,4 +1,8 @@
-"""What every machine shares: the session, the step log, judging, and cleanup between runs."""
+"""What every machine shares: the session, the step log, judging, and cleanup between runs.
+
+A machine class declares what it validates (``@validates`` from ``checks.registry``) and records
+through ``self.recorder``: the session's recorder bound to that declaration, every failure showing
+the run's steps that led to it."""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ from typing import Any, ClassVar
 
 from hypothesis.stateful import RuleBasedStateMachine
 
-from conformance.checks import Failure, Finding, raise_for, record
+from conformance.checks import Recorder
 from conformance.client import Exchange
 from conformance.contract.operations import ENTITY
-from conformance.suite.session import SuiteSession, collection_path, item_path
+from conformance.session.suite_session import SuiteSession, item_path
 
 # Steps printed with a failure: the shrunk run is short, but a long one must not flood the report.
 MAX_STEPS_SHOWN = 40
@@ -22,13 +26,16 @@ class ConformanceMachine(RuleBasedStateMachine):
 
     @classmethod
     def bind(cls, session: SuiteSession) -> type[ConformanceMachine]:
-        cls.session = session
-        return cls
+        """A subclass of this machine bound to ``session``: each run binds its own, and the machine
+        classes themselves stay free of any run."""
+        return type(cls.__name__, (cls,), {"session": session, "__module__": cls.__module__})
 
     def __init__(self) -> None:
         super().__init__()
         self.steps: list[Exchange] = []
         self.written: list[tuple[str, str]] = []  # (entity, sourcedId) this run created
+        following = self.session.recorder.following(lambda: self.steps[-MAX_STEPS_SHOWN:])
+        self.recorder: Recorder = following.bound(type(self))
 
     # Traffic ---------------------------------------------------------------------------------
     def send(self, method: str, path: str, **kwargs: Any) -> Exchange:
@@ -46,20 +53,10 @@ class ConformanceMachine(RuleBasedStateMachine):
         """GET a collection (the entity's own, or ``path``) filtered on one sourcedId: the exchange
         and the sourcedIds it listed."""
         plural = ENTITY[entity].plural
-        exchange = self.send("GET", path or collection_path(entity), params={"filter": f"sourcedId='{sourced_id}'"})
+        exchange = self.send(
+            "GET", path or self.session.collection_path(entity), params={"filter": f"sourcedId='{sourced_id}'"}
+        )
         return exchange, [r.get("sourcedId") for r in records_of(exchange, plural) or []]
-
-    # Judging ---------------------------------------------------------------------------------
-    def check(
-        self, requirement: str, ok: bool, exchange: Exchange | None, *, title: str, expected: str, actual: str
-    ) -> None:
-        """Record a verdict; on a broken MUST, fail the run with the steps that led here."""
-        finding = Finding.ok(requirement) if ok else Finding.fail(requirement, title, expected, actual)
-        failure: Failure | None = record(finding, exchange, steps=self.steps[-MAX_STEPS_SHOWN:])
-        raise_for([failure] if failure else [])
-
-    def note(self, requirement: str, text: str) -> None:
-        record(Finding.note(requirement, text), None)
 
     # Between runs ----------------------------------------------------------------------------
     def teardown(self) -> None:

@@ -1,5 +1,5 @@
-"""Soft delete and collections (issue 5, point 4): after DELETE a record is no longer active; lists,
-totalCount, limit/offset paging, filter, sort/orderBy and fields agree with the model.
+"""Soft delete and collections: after DELETE a record is no longer active; lists, totalCount,
+limit/offset paging, filter, sort/orderBy and fields agree with the model.
 
 Each run works on its own categories, named with a run tag, and every query is narrowed to them with
 ``sourcedId~'<tag>' AND status='active'`` — so the model does not depend on the open point of whether
@@ -15,16 +15,19 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from conformance import dialect
-from conformance.contract.operations import by_id
+from conformance.checks.registry import validates
 from conformance.machines.base import ConformanceMachine, record_of, records_of
-from conformance.suite.session import collection_path, item_path
-from conformance.suite.world import server_set_members
+from conformance.session.suite_session import item_path
+from conformance.session.world import server_set_members
 
 TITLES = st.text("abcdefgh", min_size=1, max_size=3)
 ENTITY, PLURAL = "category", "categories"
 
 
+@validates(
+    "GB-CATEGORY-PUT-UPSERT", "GB-CATEGORY-DELETE", "GB-CATEGORY-LIST", "GB-SOFT-DELETE",
+    "GB-LIST-TOTAL-COUNT", "GB-LIST-PAGING", "GB-LIST-FILTER", "GB-LIST-SORT", "GB-LIST-FIELDS",
+)  # fmt: skip
 class CollectionMachine(ConformanceMachine):
     @initialize()
     def start(self) -> None:
@@ -42,22 +45,26 @@ class CollectionMachine(ConformanceMachine):
         return f"sourcedId~'{self.tag}' AND status='active'" + (f" AND {extra}" if extra else "")
 
     def _list(self, **params: Any) -> tuple[Any, list[dict[str, Any]] | None, Any]:
-        exchange = self.send("GET", collection_path(ENTITY), params=params)
-        return exchange, records_of(exchange, PLURAL), dialect.total_count(exchange)
+        exchange = self.send("GET", self.session.collection_path(ENTITY), params=params)
+        return exchange, records_of(exchange, PLURAL), self.session.profile.dialect.total_count(exchange)
 
     @rule(title=TITLES, weight=st.integers(0, 99))
     def add(self, title: str, weight: int) -> None:
         sourced_id = f"{self.tag}{self.count:03d}"
         self.count += 1
-        record: dict[str, Any] = {"sourcedId": sourced_id, "status": "active", **server_set_members()}
+        record: dict[str, Any] = {
+            "sourcedId": sourced_id,
+            "status": "active",
+            **server_set_members(self.session.world.dialect),
+        }
         record.update(title=title, weight=weight / 100)
         put = self.put(ENTITY, sourced_id, record)
-        self.check(
+        self.recorder.expect(
             "GB-CATEGORY-PUT-UPSERT",
-            put.status in by_id()["putCategory"].success,
+            put.status in self.session.operation("putCategory").success,
             put,
             title="PUT was not accepted",
-            expected=" or ".join(str(s) for s in by_id()["putCategory"].success),
+            expected=" or ".join(str(s) for s in self.session.operation("putCategory").success),
             actual=f"status {put.status}",
         )
         self.model[sourced_id] = record
@@ -69,7 +76,7 @@ class CollectionMachine(ConformanceMachine):
 
     def _delete(self, sourced_id: str) -> None:
         deleted = self.send("DELETE", item_path(ENTITY, sourced_id))
-        self.check(
+        self.recorder.expect(
             "GB-CATEGORY-DELETE",
             deleted.status == 204,
             deleted,
@@ -80,7 +87,7 @@ class CollectionMachine(ConformanceMachine):
         del self.model[sourced_id]
         got = self.send("GET", item_path(ENTITY, sourced_id))
         status = (record_of(got, ENTITY) or {}).get("status")
-        self.check(
+        self.recorder.expect(
             "GB-SOFT-DELETE",
             got.status == 404 or (got.status == 200 and status == "tobedeleted"),
             got,
@@ -90,7 +97,7 @@ class CollectionMachine(ConformanceMachine):
         )
         exchange, found, _ = self._list(filter=self._scope(f"sourcedId='{sourced_id}'"))
         ids = [str(r.get("sourcedId")) for r in found or []]
-        self.check(
+        self.recorder.expect(
             "GB-LIST-FILTER",
             all(i == sourced_id for i in ids),
             exchange,
@@ -98,7 +105,7 @@ class CollectionMachine(ConformanceMachine):
             expected=f"at most {sourced_id!r}",
             actual=f"{ids[:6]}",
         )
-        self.check(
+        self.recorder.expect(
             "GB-SOFT-DELETE",
             not ids,
             exchange,
@@ -123,7 +130,7 @@ class CollectionMachine(ConformanceMachine):
             exchange, found, total = self._list(
                 filter=self._scope(), limit=limit, offset=page * limit, sort="title", orderBy=order
             )
-            self.check(
+            self.recorder.expect(
                 "GB-CATEGORY-LIST",
                 exchange.status == 200 and found is not None,
                 exchange,
@@ -132,16 +139,16 @@ class CollectionMachine(ConformanceMachine):
                 actual=f"status {exchange.status}",
             )
             assert found is not None
-            self.check(
+            self.recorder.expect(
                 "GB-LIST-TOTAL-COUNT",
                 total == len(self.model),
                 exchange,
                 title="The collection's count of matching records is wrong",
-                expected=f"{dialect.count_source()} {len(self.model)}",
-                actual=f"{dialect.count_source()} {total!r}",
+                expected=f"{self.session.profile.dialect.count_source} {len(self.model)}",
+                actual=f"{self.session.profile.dialect.count_source} {total!r}",
             )
             expected_size = max(0, min(limit, len(self.model) - page * limit))
-            self.check(
+            self.recorder.expect(
                 "GB-LIST-PAGING",
                 len(found) == expected_size,
                 exchange,
@@ -151,7 +158,7 @@ class CollectionMachine(ConformanceMachine):
             )
             seen += [str(r.get("sourcedId")) for r in found]
             titles += [str(r.get("title")) for r in found]
-        self.check(
+        self.recorder.expect(
             "GB-LIST-PAGING",
             sorted(seen) == sorted(self.model),
             self.steps[-1],
@@ -160,7 +167,7 @@ class CollectionMachine(ConformanceMachine):
             actual=f"{sorted(seen)}",
         )
         ordered = titles == sorted(titles, reverse=order == "desc")
-        self.check(
+        self.recorder.expect(
             "GB-LIST-SORT",
             ordered,
             self.steps[-1],
@@ -188,13 +195,13 @@ class CollectionMachine(ConformanceMachine):
         exchange, found, total = self._list(filter=self._scope(f"title{op}'{value}'"), limit=100)
         expected = sorted(i for i, r in self.model.items() if predicate(r["title"]))
         got = sorted(str(r.get("sourcedId")) for r in found or [])
-        self.check(
+        self.recorder.expect(
             "GB-LIST-FILTER",
             got == expected and total == len(expected),
             exchange,
             title=f"filter title{op}'{value}' returned the wrong records",
-            expected=f"{expected} ({dialect.count_source()} {len(expected)})",
-            actual=f"{got} ({dialect.count_source()} {total!r})",
+            expected=f"{expected} ({self.session.profile.dialect.count_source} {len(expected)})",
+            actual=f"{got} ({self.session.profile.dialect.count_source} {total!r})",
         )
 
     @precondition(lambda self: bool(self.model))
@@ -207,7 +214,7 @@ class CollectionMachine(ConformanceMachine):
             for r in found or []
             if self.model.get(str(r.get("sourcedId")), {}).get("title") != r.get("title")
         ]
-        self.check(
+        self.recorder.expect(
             "GB-LIST-FIELDS",
             found is not None and not extra and not wrong,
             exchange,

@@ -8,13 +8,15 @@ numbers a double holds exactly enough to compare, printable text, dates in the p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from conformance import profiles
 from conformance.contract import schemas
-from conformance.suite.world import UNSATISFIABLE, World, baseline
+from conformance.dialect import Dialect
+from conformance.session.world import UNSATISFIABLE, World, baseline
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=24)
 _SCORE = st.one_of(
@@ -93,10 +95,6 @@ BY_DEFINITION_OFFICIAL: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def _strategies() -> dict[str, st.SearchStrategy[Any]]:
-    return BY_DEFINITION_OFFICIAL if profiles.current() == profiles.ONEEDTECH else BY_DEFINITION
-
-
 # Members the machines leave as the baseline has them: ids, references, server-set fields.
 FIXED = frozenset(
     {
@@ -118,10 +116,11 @@ FIXED = frozenset(
 )
 
 
-def optional_members(entity: str) -> dict[str, st.SearchStrategy[Any]]:
-    """Strategies for the record's members outside FIXED, from the schema's property refs."""
-    properties = schemas.documents()[entity]["$defs"]["record"]["properties"]
-    strategies = _strategies()
+def optional_members(entity: str, profile: str) -> dict[str, st.SearchStrategy[Any]]:
+    """Strategies for the record's members outside FIXED, from the schema's property refs (the
+    profile's schemas and its dialect's tables)."""
+    properties = schemas.documents(profile)[entity]["$defs"]["record"]["properties"]
+    strategies = tables(profiles.get(profile).dialect).by_definition
     found: dict[str, st.SearchStrategy[Any]] = {}
     for name, spec in properties.items():
         if name in FIXED:
@@ -197,8 +196,30 @@ NULLABLE = frozenset(
 )
 
 
-def _definition(entity: str, member: str) -> str:
-    spec = schemas.documents()[entity]["$defs"]["record"]["properties"][member]
+@dataclass(frozen=True)
+class Tables:
+    """A dialect's strategies, by the common definition a member refers to: any value (``random``),
+    a value a lossy store would change (``full``), and the definitions that may be null (``nulls``)."""
+
+    by_definition: dict[str, st.SearchStrategy[Any]]
+    full: dict[str, st.SearchStrategy[Any]]
+    nullable: frozenset[str]
+
+
+# By the name a dialect gives (``Dialect.payloads``). The official binding makes nothing nullable.
+TABLES: dict[str, Tables] = {
+    "timeback": Tables(BY_DEFINITION, FULL, NULLABLE),
+    "official": Tables(BY_DEFINITION_OFFICIAL, FULL_OFFICIAL, frozenset()),
+}
+
+
+def tables(dialect: Dialect) -> Tables:
+    """The payload tables ``dialect`` draws from."""
+    return TABLES[dialect.payloads]
+
+
+def _definition(entity: str, member: str, profile: str) -> str:
+    spec = schemas.documents(profile)[entity]["$defs"]["record"]["properties"][member]
     return str(spec.get("$ref", "")).rsplit("/", 1)[-1]
 
 
@@ -209,15 +230,16 @@ def records(entity: str, world: World, sourced_id: str, mode: str = "random") ->
     lossy store would alter; ``nulls`` sends every nullable member as an explicit null.
     """
     base = baseline(entity, world, sourced_id)
-    required = set(schemas.documents()[entity]["$defs"]["request.strict"].get("required", []))
-    members = optional_members(entity)
+    profile, dialect = world.profile, world.dialect
+    required = set(schemas.documents(profile)[entity]["$defs"]["request.strict"].get("required", []))
+    members = optional_members(entity, profile)
     if mode == "full":
-        full = FULL_OFFICIAL if profiles.current() == profiles.ONEEDTECH else FULL
-        members = {k: full.get(_definition(entity, k), s) for k, s in members.items()}
+        full = tables(dialect).full
+        members = {k: full.get(_definition(entity, k, profile), s) for k, s in members.items()}
         return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
     if mode == "nulls":
-        nullable = NULLABLE if profiles.current() == profiles.TIMEBACK else frozenset()  # the official: none
-        members = {k: (st.none() if _definition(entity, k) in nullable else s) for k, s in members.items()}
+        nullable = tables(dialect).nullable
+        members = {k: (st.none() if _definition(entity, k, profile) in nullable else s) for k, s in members.items()}
         return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
     fixed = {k: st.just(v) for k, v in base.items() if k not in members or k in required}
     drawn_required = {k: s for k, s in members.items() if k in required}

@@ -1,6 +1,6 @@
-"""Upsert and round-trip (issue 5, point 1): PUT creates, PUT again changes nothing, PUT changed
-updates; after each, GET returns every member sent plus the server-set ones; dateLastModified never
-goes backwards; a collection never lists a sourcedId twice."""
+"""Upsert and round-trip: PUT creates, PUT again changes nothing, PUT changed updates; after each,
+GET returns every member sent plus the server-set ones; dateLastModified never goes backwards; a
+collection never lists a sourcedId twice."""
 
 from __future__ import annotations
 
@@ -9,15 +9,26 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, initialize, invariant, precondition, rule
 
+from conformance.checks.registry import validates
 from conformance.contract.operations import by_id
 from conformance.machines.base import ConformanceMachine, record_of
 from conformance.machines.model import differences, instant
 from conformance.machines.payloads import records
-from conformance.suite.session import item_path
+from conformance.session.suite_session import item_path
 
 ENTITIES = ("result", "lineItem", "assessmentResult", "assessmentLineItem", "category", "scoreScale")
 
 
+@validates(
+    "GB-LINEITEM-PUT-UPSERT", "GB-RESULT-PUT-UPSERT", "GB-ASSESSMENTLINEITEM-PUT-UPSERT",
+    "GB-ASSESSMENTRESULT-PUT-UPSERT", "GB-CATEGORY-PUT-UPSERT", "GB-SCORESCALE-PUT-UPSERT",
+    "GB-LINEITEM-GET", "GB-RESULT-GET", "GB-ASSESSMENTLINEITEM-GET", "GB-ASSESSMENTRESULT-GET",
+    "GB-CATEGORY-GET", "GB-SCORESCALE-GET",
+    "GB-LINEITEM-DELETE", "GB-RESULT-DELETE", "GB-ASSESSMENTLINEITEM-DELETE", "GB-ASSESSMENTRESULT-DELETE",
+    "GB-CATEGORY-DELETE", "GB-SCORESCALE-DELETE",
+    "GB-UPSERT-ROUNDTRIP", "GB-UPSERT-UPDATES", "GB-UPSERT-IDEMPOTENT", "GB-UPSERT-NO-DUPLICATES",
+    "GB-DATE-LAST-MODIFIED", "GB-READ-AFTER-DELETE",
+)  # fmt: skip
 class UpsertMachine(ConformanceMachine):
     ids = Bundle("ids")
 
@@ -32,10 +43,10 @@ class UpsertMachine(ConformanceMachine):
         round trip (GB-UPSERT-ROUNDTRIP)."""
         previous = self.model.get(sourced_id)
         put = self.put(entity, sourced_id, record)
-        upper = entity.upper()
-        success = by_id()[f"put{entity[0].upper()}{entity[1:]}"].success
-        self.check(
-            f"GB-{upper}-PUT-UPSERT",
+        capital = entity[0].upper() + entity[1:]
+        success = by_id(self.recorder.profile)[f"put{capital}"].success
+        self.recorder.expect(
+            self.recorder.requirement_for(f"put{capital}"),
             put.status in success,
             put,
             title="PUT was not accepted",
@@ -45,8 +56,8 @@ class UpsertMachine(ConformanceMachine):
         self.model[sourced_id] = (entity, record)
         got = self.send("GET", item_path(entity, sourced_id))
         stored = record_of(got, entity)
-        self.check(
-            f"GB-{upper}-GET",
+        self.recorder.expect(
+            self.recorder.requirement_for(f"get{capital}"),
             got.status == 200 and stored is not None,
             got,
             title="A record just PUT cannot be read",
@@ -62,7 +73,7 @@ class UpsertMachine(ConformanceMachine):
             if stale
             else "GET does not return what was PUT"
         )
-        self.check(
+        self.recorder.expect(
             requirement,
             not missing,
             got,
@@ -71,7 +82,7 @@ class UpsertMachine(ConformanceMachine):
             actual="; ".join(missing[:5]),
         )
         if previous is not None and not missing:
-            self.check("GB-UPSERT-UPDATES", True, got, title="", expected="", actual="")
+            self.recorder.expect("GB-UPSERT-UPDATES", True, got, title="", expected="", actual="")
         self._check_modified(sourced_id, stored, got)
 
     def _check_modified(self, sourced_id: str, stored: dict[str, Any], exchange: Any) -> None:
@@ -79,7 +90,7 @@ class UpsertMachine(ConformanceMachine):
         moment = instant(value) if isinstance(value, str) else None
         before = self.modified.get(sourced_id)
         ok = moment is not None and (before is None or moment >= (instant(before) or moment))
-        self.check(
+        self.recorder.expect(
             "GB-DATE-LAST-MODIFIED",
             ok,
             exchange,
@@ -121,7 +132,7 @@ class UpsertMachine(ConformanceMachine):
         changed = sorted(
             k for k in set(before) | set(after) if k != "dateLastModified" and before.get(k) != after.get(k)
         )
-        self.check(
+        self.recorder.expect(
             "GB-UPSERT-IDEMPOTENT",
             not changed,
             self.steps[-1],
@@ -140,8 +151,8 @@ class UpsertMachine(ConformanceMachine):
     def delete(self, sourced_id: str) -> None:
         entity, _ = self.model.pop(sourced_id)
         deleted = self.send("DELETE", item_path(entity, sourced_id))
-        self.check(
-            f"GB-{entity.upper()}-DELETE",
+        self.recorder.expect(
+            self.recorder.requirement_for(f"delete{entity[0].upper()}{entity[1:]}"),
             deleted.status == 204,
             deleted,
             title="DELETE was not answered 204",
@@ -151,7 +162,7 @@ class UpsertMachine(ConformanceMachine):
         got = self.send("GET", item_path(entity, sourced_id))
         stored = record_of(got, entity)
         ok = got.status == 404 or (got.status == 200 and stored is not None and stored.get("status") == "tobedeleted")
-        self.check(
+        self.recorder.expect(
             "GB-READ-AFTER-DELETE",
             ok,
             got,
@@ -166,7 +177,7 @@ class UpsertMachine(ConformanceMachine):
         """However often a sourcedId was PUT, its collection lists it exactly once."""
         for sourced_id, (entity, _) in list(self.model.items())[-2:]:  # the newest: enough to catch, cheap
             listed, found = self.listed(entity, sourced_id)
-            self.check(
+            self.recorder.expect(
                 "GB-UPSERT-NO-DUPLICATES",
                 found.count(sourced_id) == 1,
                 listed,

@@ -5,7 +5,7 @@ Paths with the same shape share one route (``/classes/{sourcedId}/lineItems`` fo
 method to the handler for that kind of operation. The six collections answer with and without the
 trailing slash (TimeBack documents it, the official binding does not). Unknown paths, wrong methods
 and even unexpected crashes answer with imsx bodies. A server speaks one profile: its operation
-table, its dialect (dialect.py) and, for TimeBack only, PowerPath's tool doubles.
+table, its dialect (server_dialects.py) and, for TimeBack only, PowerPath's tool doubles.
 """
 
 from __future__ import annotations
@@ -26,19 +26,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from conformance import fixtures as fixtures_module
+from conformance import profiles
 from conformance.contract.operations import Operation, operations
 from conformance.fixtures import Fixtures
 from conformance.reference import control, gradebook, permissions, powerpath
 from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
-from conformance.reference.context import Context
-from conformance.reference.dialect import for_profile
-from conformance.reference.errors import ApiError
+from conformance.reference.context import ServerContext
 from conformance.reference.faults import Faults
+from conformance.reference.imsx_errors import ApiError
 from conformance.reference.render import Renderer
+from conformance.reference.server_dialects import for_profile
 from conformance.reference.store import Store
 
 DISCOVERY_PATH = "/.well-known/oneroster-conformance"
-Handler = Callable[[Context, Operation, Request, dict[str, str]], Awaitable[Response]]
+Handler = Callable[[ServerContext, Operation, Request, dict[str, str]], Awaitable[Response]]
 _PARAM = re.compile(r"\{[^}]+\}")
 # Every route takes every method and answers a wrong one itself with an imsx 405.
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -76,7 +77,7 @@ def crashed(render: Renderer, request: Request, exc: Exception) -> Response:
 
 
 def _endpoint(
-    ctx: Context, by_method: dict[str, tuple[Operation, Handler]]
+    ctx: ServerContext, by_method: dict[str, tuple[Operation, Handler]]
 ) -> Callable[[Request], Awaitable[Response]]:
     allow = ", ".join(sorted(by_method))
 
@@ -99,7 +100,7 @@ def _endpoint(
     return endpoint
 
 
-def api_routes(ctx: Context, table: Iterable[Operation] | None = None) -> list[BaseRoute]:
+def api_routes(ctx: ServerContext, table: Iterable[Operation] | None = None) -> list[BaseRoute]:
     groups: dict[str, dict[str, tuple[Operation, Handler]]] = {}
     for op in operations(ctx.dialect.profile) if table is None else table:
         parts = _PARAM.split(op.path)  # positional names: same-shaped paths share one pattern
@@ -116,7 +117,7 @@ def api_routes(ctx: Context, table: Iterable[Operation] | None = None) -> list[B
     return routes
 
 
-def _fixed_routes(ctx: Context) -> list[BaseRoute]:
+def _fixed_routes(ctx: ServerContext) -> list[BaseRoute]:
     async def discovery(request: Request) -> Response:
         if request.method != "GET":
             return ctx.plain.error(
@@ -145,16 +146,16 @@ def create_app(
     faults: Iterable[str] = (),
     token_lifetime: int = 3600,
     fixtures: Fixtures | str | Path | None = None,
-    profile: str | None = None,
+    profile: str = profiles.DEFAULT,
 ) -> Starlette:
-    """The reference server of ``profile`` (None: the active one). ``db`` None keeps everything in
+    """The reference server of ``profile``. ``db`` None keeps everything in
     memory; ``fixtures`` None seeds the packaged fixtures. Raises FixturesError, StoreError,
     UnknownFault or UnknownProfile for bad configuration."""
     dialect = for_profile(profile)
     active = Faults(faults, dialect.profile)
     seed = fixtures if isinstance(fixtures, Fixtures) else fixtures_module.load(fixtures)
     store = Store(db)
-    ctx = Context(
+    ctx = ServerContext(
         store=store,
         faults=active,
         auth=Auth(client_id, client_secret, token_lifetime, active, dialect.scopes),
@@ -196,7 +197,7 @@ def create_app(
     return app
 
 
-def context(app: Any) -> Context:
-    """The Context of an app made by create_app (for in-process tests)."""
-    ctx: Context = app.state.ctx
+def context(app: Any) -> ServerContext:
+    """The ServerContext of an app made by create_app (for in-process tests)."""
+    ctx: ServerContext = app.state.ctx
     return ctx

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from conformance.reference.body import read_bytes
-from conformance.reference.errors import ApiError
 from conformance.reference.faults import Faults
+from conformance.reference.imsx_errors import ApiError
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 _MAX_FORM = 16 * 1024

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 
 from conformance.contract.schemas import Problem
-from conformance.reference.errors import ApiError, bad_request
+from conformance.reference.imsx_errors import ApiError, bad_request
 
 MAX_BODY = 256 * 1024
 MAX_DEPTH = 64

@@ -14,27 +14,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.reference import records, tools
+from conformance.reference import records, tool_doubles
 from conformance.reference.body import check_query, read_json
-from conformance.reference.context import Context
-from conformance.reference.errors import ApiError, bad_request
+from conformance.reference.context import ServerContext
 from conformance.reference.faults import NONE
+from conformance.reference.imsx_errors import ApiError, bad_request
 
 PREFIX = "/_conformance/tools"
 log = logging.getLogger("conformance.reference")
 SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
 
-Handler = Callable[[Context, Request], Awaitable[Any]]
+Handler = Callable[[ServerContext, Request], Awaitable[Any]]
 
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _assignment(ctx: Context, request: Request, tool: str | None = None) -> dict[str, Any]:
+def _assignment(ctx: ServerContext, request: Request, tool: str | None = None) -> dict[str, Any]:
     tool = tool or request.path_params["tool"]
-    if tool not in tools.TOOLS:
-        raise ApiError(404, f"Unknown tool {tool!r}: expected one of {', '.join(tools.TOOLS)}.")
+    if tool not in tool_doubles.TOOLS:
+        raise ApiError(404, f"Unknown tool {tool!r}: expected one of {', '.join(tool_doubles.TOOLS)}.")
     doc = ctx.store.tool_assignment(request.path_params["assignmentId"])
     if doc is None or doc["toolProvider"] != tool:
         raise ApiError(404, f"{tool} has no assignment {request.path_params['assignmentId']!r}.")
@@ -59,7 +59,7 @@ def _scores(doc: dict[str, Any], items: Any, pointer: str) -> list[tuple[int, fl
         if (
             not isinstance(score, int | float)
             or isinstance(score, bool)
-            or (doc["toolProvider"] == tools.EDULASTIC and not 0 <= score <= 1)
+            or (doc["toolProvider"] == tool_doubles.EDULASTIC and not 0 <= score <= 1)
         ):
             raise bad_request(f"{where}/score must be a number (0 to 1 for Edulastic).", f"{where}/score")
         if not isinstance(feedback, str):
@@ -68,38 +68,38 @@ def _scores(doc: dict[str, Any], items: Any, pointer: str) -> list[tuple[int, fl
     return found
 
 
-def _show(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
-    return tools.state(doc, ctx.store.tool_failing(doc["toolProvider"]))
+def _show(ctx: ServerContext, doc: dict[str, Any]) -> dict[str, Any]:
+    return tool_doubles.state(doc, ctx.store.tool_failing(doc["toolProvider"]))
 
 
-async def get_assignment(ctx: Context, request: Request) -> Any:
+async def get_assignment(ctx: ServerContext, request: Request) -> Any:
     check_query(request, ())
     return _show(ctx, _assignment(ctx, request))
 
 
-async def answer(ctx: Context, request: Request) -> Any:
+async def answer(ctx: ServerContext, request: Request) -> Any:
     check_query(request, ())
     body = await read_json(request)
-    doc = _assignment(ctx, request, tools.EDULASTIC)
+    doc = _assignment(ctx, request, tool_doubles.EDULASTIC)
     for index, score, feedback in _scores(doc, body.get("answers") if isinstance(body, dict) else None, "/answers"):
         doc["answers"][index] = {"score": score, "feedback": feedback}
     ctx.store.save_tool_assignment(doc)
     return _show(ctx, doc)
 
 
-async def grade(ctx: Context, request: Request) -> Any:
+async def grade(ctx: ServerContext, request: Request) -> Any:
     check_query(request, ())
-    doc = _assignment(ctx, request, tools.EDULASTIC)
-    doc["grade"] = tools.GRADED
+    doc = _assignment(ctx, request, tool_doubles.EDULASTIC)
+    doc["grade"] = tool_doubles.GRADED
     ctx.store.save_tool_assignment(doc)
     return _show(ctx, doc)
 
 
-async def writeback(ctx: Context, request: Request) -> Any:
+async def writeback(ctx: ServerContext, request: Request) -> Any:
     """MasteryTrack writes its results into the attempt's AssessmentResult, as the real tool does."""
     check_query(request, ())
     body = await read_json(request)
-    doc = _assignment(ctx, request, tools.MASTERY_TRACK)
+    doc = _assignment(ctx, request, tool_doubles.MASTERY_TRACK)
     if not isinstance(body, dict):
         raise bad_request("The body must be an object.", "")
     status, processed, score = body.get("scoreStatus"), body.get("masteryTrackProcessed", "false"), body.get("score")
@@ -110,7 +110,7 @@ async def writeback(ctx: Context, request: Request) -> Any:
     if score is not None and not _number(score):
         raise bad_request("/score must be a number or null.", "/score")
     questions = _scores(doc, body.get("questions", []), "/questions")
-    result_id = tools.result_id(doc["student"], doc["lesson"], doc["attempt"])
+    result_id = tool_doubles.result_id(doc["student"], doc["lesson"], doc["attempt"])
     with ctx.store.transaction():
         result = ctx.store.get("assessmentResult", result_id)
         if result is None:
@@ -139,12 +139,12 @@ async def writeback(ctx: Context, request: Request) -> Any:
     return _show(ctx, doc)
 
 
-async def outage(ctx: Context, request: Request) -> Any:
+async def outage(ctx: ServerContext, request: Request) -> Any:
     check_query(request, ())
     body = await read_json(request)
     tool = request.path_params["tool"]
-    if tool not in tools.TOOLS:
-        raise ApiError(404, f"Unknown tool {tool!r}: expected one of {', '.join(tools.TOOLS)}.")
+    if tool not in tool_doubles.TOOLS:
+        raise ApiError(404, f"Unknown tool {tool!r}: expected one of {', '.join(tool_doubles.TOOLS)}.")
     failing = body.get("failing") if isinstance(body, dict) else None
     if not isinstance(failing, bool):
         raise bad_request("/failing must be true or false.", "/failing")
@@ -152,12 +152,12 @@ async def outage(ctx: Context, request: Request) -> Any:
     return {"toolProvider": tool, "failing": failing}
 
 
-async def enrollments(ctx: Context, request: Request) -> Any:
+async def enrollments(ctx: ServerContext, request: Request) -> Any:
     params = check_query(request, ("student",))
     return {"enrollments": ctx.store.enrollments(params.get("student"))}
 
 
-def _route(ctx: Context, path: str, method: str, handler: Handler) -> Route:
+def _route(ctx: ServerContext, path: str, method: str, handler: Handler) -> Route:
     async def endpoint(request: Request) -> Response:
         try:
             if request.method != method:
@@ -173,7 +173,7 @@ def _route(ctx: Context, path: str, method: str, handler: Handler) -> Route:
     return Route(PREFIX + path, endpoint, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 
 
-def routes(ctx: Context) -> list[Route]:
+def routes(ctx: ServerContext) -> list[Route]:
     return [
         _route(ctx, "/enrollments", "GET", enrollments),
         _route(ctx, "/{tool}/outage", "POST", outage),

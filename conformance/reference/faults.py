@@ -1,27 +1,34 @@
 """The reference server's fault switches: named, plausible vendor bugs (and harmless variations).
 
-Each fault is implemented at exactly one decisive spot in the server, guarded by
-``faults.on("name")``. ``harmful`` faults break a documented requirement, so the suite must fail
-them; benign ones (``harmful=False``) vary only what the sources leave open or what any correct
-client must tolerate, so the suite must still pass them. ``serve --fault a,b`` switches them on.
+Each fault is described once, in ``faults.toml`` beside this module (what it does, where it
+applies, which requirement must catch it, whether CI runs it), and implemented at exactly one
+decisive spot in the server, guarded by ``faults.on("name")``. ``harmful`` faults break a
+documented requirement, so the suite must fail them; benign ones (``harmful=False``) vary only what
+the sources leave open or what any correct client must tolerate, so the suite must still pass them.
+``serve --fault a,b`` switches them on.
 
 A fault belongs to the profiles (dialects) where it means something: PowerPath, PATCH and
 TimeBack's page fields exist in one dialect only, and what is benign in one may break the other
 (an ``X-Total-Count`` header is optional in TimeBack, required in the official binding). A fault
-shared by both dialects is the same bug in each dialect's shapes; ``official`` words it for the
-official binding when its TimeBack wording would mislead.
+shared by both dialects is the same bug in each dialect's shapes; ``wording`` words it for a
+profile whose shapes its first description would misdescribe.
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 from conformance import profiles
 
+DATA = "faults.toml"
+# The default profiles of a fault: the two it was written for. A later profile takes a fault only
+# when the data names it, so a new dialect never inherits expectations nobody checked for it.
 BOTH = (profiles.TIMEBACK, profiles.ONEEDTECH)
-TIMEBACK_ONLY = (profiles.TIMEBACK,)
-OFFICIAL_ONLY = (profiles.ONEEDTECH,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,278 +38,115 @@ class Fault:
     category: str
     harmful: bool = True
     profiles: tuple[str, ...] = BOTH
-    official: str | None = None  # the description in the 1edtech profile, when it differs
+    wording: tuple[tuple[str, str], ...] = ()  # (profile, description) where a profile's differs
+    # (profile, requirement IDs) for each profile of a harmful fault: pairs, so the Fault stays hashable.
+    expects: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ci: tuple[str, ...] = ()  # the profiles whose CI subset runs it
 
     def describe(self, profile: str | None = None) -> str:
-        """What the fault does in ``profile`` (None: the active one)."""
-        if self.official is not None and profiles.resolve(profile) == profiles.ONEEDTECH:
-            return self.official
-        return self.description
+        """What the fault does in ``profile`` (None: the default one)."""
+        return dict(self.wording).get(profiles.resolve(profile), self.description)
+
+    def expect(self, profile: str | None = None) -> tuple[str, ...]:
+        """The requirement IDs a run in ``profile`` must fail with this fault on (none for a benign one)."""
+        return dict(self.expects).get(profiles.resolve(profile), ())
+
+    def in_ci(self, profile: str | None = None) -> bool:
+        return profiles.resolve(profile) in self.ci
 
 
-_ALL: tuple[Fault, ...] = (
-    # Payloads as they come back.
-    Fault("drop-score-date", "responses omit scoreDate on results and assessment results", "payload"),
-    Fault("score-as-string", 'responses render score as a string ("85")', "payload"),
-    Fault("score-status-title-case", 'responses spell scoreStatus in Title Case ("Fully Graded")', "payload"),
-    Fault(
-        "date-without-timezone", "responses render dateLastModified as '2023-11-07 05:31:56' (no T, no zone)", "payload"
-    ),
-    Fault(
-        "missing-envelope",
-        "GET of one record returns the bare record, without its {<singular>: ...} envelope",
-        "payload",
-    ),
-    # Status codes.
-    Fault(
-        "put-returns-204",
-        "PUT answers 204 with no body instead of 201 with the stored record",
-        "status",
-        official="PUT answers 204 instead of 201",
-    ),
-    Fault("post-returns-200", "POST creates answer 200 instead of 201", "status"),
-    Fault("delete-returns-200", "DELETE answers 200 instead of 204", "status"),
-    Fault("missing-returns-200", "GET of an unknown sourcedId answers 200 {} instead of 404", "status"),
-    # Request validation.
-    Fault("accept-invalid-body", "bodies violating the lenient reading are stored and acknowledged", "validation"),
-    Fault("server-error-on-bad-enum", "an invalid scoreStatus crashes the handler: 500", "validation"),
-    # Error bodies.
-    Fault("plain-text-errors", "errors are text/plain sentences, not imsx JSON", "errors"),
-    Fault("wrong-code-minor", "404 errors carry the code minor 'invaliddata' instead of 'unknownobject'", "errors"),
-    # The official binding documents no 404 message.
-    Fault(
-        "wrong-404-message",
-        "404 errors say 'Not found' instead of the documented message",
-        "errors",
-        profiles=TIMEBACK_ONLY,
-    ),
-    # Authentication.
-    Fault("ignore-auth", "requests without any bearer token are served", "auth"),
-    Fault("accept-any-token", "any bearer string is accepted, issued or not, expired or not", "auth"),
-    Fault("auth-403", "a request without a token answers 403 instead of 401", "auth"),
-    # What is stored.
-    Fault(
-        "put-update-not-persisted",
-        "PUT on an existing record answers with the new body but keeps the old",
-        "persistence",
-        official="PUT on an existing record answers 201 but keeps the old record",
-    ),
-    Fault("drop-learning-objectives", "learningObjectiveSet is dropped on write", "persistence"),
-    # The official binding makes nothing nullable: an explicit null is a 422 there.
-    Fault("drop-nulls", "fields sent as explicit null are dropped on write", "persistence", profiles=TIMEBACK_ONLY),
-    Fault("round-scores", "non-integer scores are rounded to whole numbers on write", "persistence"),
-    Fault(
-        "metadata-replaced-on-patch",
-        "PATCH replaces metadata wholesale instead of merging it",
-        "persistence",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault("date-last-modified-backwards", "an update sets dateLastModified an hour earlier than before", "persistence"),
-    Fault("put-duplicates", "an upsert of an existing sourcedId adds a second row, visible in lists", "persistence"),
-    # sourcedIdPairs.
-    Fault("allocated-id-unresolvable", "allocatedSourcedId names no stored record", "sourcedIdPairs"),
-    Fault("supplied-id-not-echoed", "suppliedSourcedId is empty although the body supplied one", "sourcedIdPairs"),
-    Fault(
-        "allocation-reuse",
-        "every allocated sourcedId is the same one, so creates overwrite each other",
-        "sourcedIdPairs",
-        profiles=TIMEBACK_ONLY,  # official bulk records all supply a sourcedId: nothing is allocated
-    ),
-    # POST /lineItems/{id}/results.
-    Fault(
-        "results-post-unknown-lineitem-201", "posting results to an unknown line item answers 201", "lineItemResults"
-    ),
-    Fault(
-        "results-post-unknown-lineitem-stores",
-        "posting results to an unknown line item answers 404 but stores them",
-        "lineItemResults",
-    ),
-    # DELETE.
-    Fault("delete-unknown-204", "DELETE of an unknown or already deleted sourcedId answers 204", "delete"),
-    Fault("delete-noop", "DELETE answers 204 but the record stays active", "delete"),
-    # Collections.
-    Fault(
-        "collection-missing-total",
-        "collection responses omit totalCount",
-        "collections",
-        official="collection responses omit the X-Total-Count header",
-    ),
-    Fault("offset-ignored", "collections always start at the first record", "collections"),
-    Fault("limit-off-by-one", "collections return one record more than limit", "collections"),
-    Fault(
-        "total-count-page",
-        "totalCount is the size of the page, not of the whole result",
-        "collections",
-        official="X-Total-Count is the size of the page, not of the whole result",
-    ),
-    Fault("filter-ignored", "the filter parameter is parsed but not applied", "collections"),
-    Fault("orderby-ignored", "orderBy=desc is ignored: always ascending", "collections"),
-    Fault("fields-ignored", "the fields parameter is ignored: whole records come back", "collections"),
-    # PowerPath external tests (seed 004): TimeBack only.
-    Fault(
-        "premature-finalization",
-        "Edulastic attempts finalize when every question is answered OR the grade is GRADED",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "reimport-after-finalization",
-        "results are imported again after the attempt was finalized",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "edulastic-score-average-of-answered",
-        "the Edulastic test score divides by the questions with a non-zero score, not by all questions",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "attempt-not-incremented",
-        "a new assignment after finalization returns the finalized attempt again",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "import-without-assignment-200",
-        "importing without a prior assignment answers 200 (attempt 0)",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "non-external-lesson-accepted",
-        "lessons that are not external tests (quiz) are accepted",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "enroll-despite-skip",
-        "finalization enrolls the student although skipCourseEnrollment was set",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    Fault(
-        "mastery-track-finalize-without-processed",
-        "MasteryTrack attempts finalize on 'fully graded' without masteryTrackProcessed 'true'",
-        "powerpath",
-        profiles=TIMEBACK_ONLY,
-    ),
-    # Transport.
-    Fault("json-as-text-html", "JSON bodies are labelled Content-Type text/html", "transport"),
-    # Benign variations: a correct client must accept every one of these.
-    Fault("benign-extra-metadata", "responses add a key to every metadata object", "payload", harmful=False),
-    Fault("benign-key-order", "JSON keys come back shuffled and indented", "transport", harmful=False),
-    Fault("benign-gzip", "responses are gzip-encoded when the client accepts gzip", "transport", harmful=False),
-    Fault(
-        "benign-extra-headers", "responses carry extra headers (X-Request-Id, X-Powered-By)", "transport", harmful=False
-    ),
-    Fault(
-        "benign-fractional-seconds",
-        "dateLastModified has microseconds instead of milliseconds",
-        "payload",
-        harmful=False,
-    ),
-    Fault(
-        "benign-put-200-on-update",
-        "PUT answers 200 (not 201) when it updates an existing record",
-        "status",
-        harmful=False,
-        profiles=TIMEBACK_ONLY,  # the official binding documents 201 only
-    ),
-    Fault(
-        "benign-x-total-count",
-        "collections also send an X-Total-Count header",
-        "collections",
-        harmful=False,
-        profiles=TIMEBACK_ONLY,  # required in the official binding
-    ),
-    Fault("benign-charset", "Content-Type is 'application/json; charset=utf-8'", "transport", harmful=False),
-    Fault(
-        "benign-hard-delete",
-        "GET after DELETE answers 404 with the documented message",
-        "delete",
-        harmful=False,
-        official="GET after DELETE answers 404",
-    ),
-    Fault(
-        "benign-deleted-in-lists",
-        "soft-deleted records stay in lists, with status tobedeleted",
-        "collections",
-        harmful=False,
-    ),
-    # The official binding's own shapes, broken the way a server written for TimeBack would break them.
-    Fault(
-        "put-returns-200-with-body",
-        "PUT answers 200 with the stored record (TimeBack's shape) instead of 201 with no body",
-        "status",
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "pairs-as-object",
-        "bulk POSTs answer sourcedIdPairs as one object (TimeBack's shape), not an array",
-        "sourcedIdPairs",
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "pairs-first-only",
-        "bulk POSTs answer with the pair of the first posted record only",
-        "sourcedIdPairs",
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "references-without-href",
-        "responses show references as {sourcedId} only (TimeBack's shape), without href and type",
-        "payload",
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "score-date-as-date-time",
-        "responses render scoreDate as a date-time (TimeBack's shape), not a date",
-        "payload",
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "flags-as-booleans",
-        "responses render inProgress, incomplete, late and missing as JSON booleans, not 'true'/'false'",
-        "payload",
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "benign-link-header",
-        "collections send a Link header (rel first, prev, next, last)",
-        "collections",
-        harmful=False,
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "benign-server-allocated-ids",
-        "bulk POSTs store every record under a sourcedId the server allocates; the pair echoes the one sent",
-        "sourcedIdPairs",
-        harmful=False,
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "benign-error-details",
-        "error bodies add TimeBack's imsx_error_details (a pointer and a message per problem)",
-        "errors",
-        harmful=False,
-        profiles=OFFICIAL_ONLY,
-    ),
-    Fault(
-        "benign-minimal-errors",
-        "error bodies carry only imsx_codeMajor and imsx_severity",
-        "errors",
-        harmful=False,
-        profiles=OFFICIAL_ONLY,
-    ),
-)
+class FaultDataError(ValueError):
+    """The fault data breaks its own rules; the message is one line naming the fault."""
 
-ALL: dict[str, Fault] = {fault.name: fault for fault in _ALL}
-assert len(ALL) == len(_ALL), "fault names must be unique"
+
+_KEYS = frozenset({"category", "description", "wording", "harmful", "profiles", "expect", "ci"})
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def load(text: str, source: str = DATA) -> tuple[Fault, ...]:
+    """The faults ``text`` (TOML, the format ``faults.toml`` documents) declares, in its order.
+
+    Raises FaultDataError for anything a reader of the file could get wrong silently: an unknown key
+    or profile, a harmful fault without an expectation for one of its profiles, a benign one with."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FaultDataError(f"{source}: {exc}") from None
+    if set(raw) - {"fault"}:
+        raise FaultDataError(f"{source}: unknown top-level key(s) {sorted(set(raw) - {'fault'})}")
+    table = raw.get("fault", {})
+    if not isinstance(table, dict) or not table:
+        raise FaultDataError(f"{source}: no [fault.<name>] table")
+    return tuple(_fault(name, entry, f"{source}: [fault.{name}]") for name, entry in table.items())
+
+
+def _fault(name: str, entry: Any, where: str) -> Fault:
+    if not _NAME.fullmatch(name):
+        raise FaultDataError(f"{where}: a name is lower-case words joined by '-'")
+    if not isinstance(entry, dict):
+        raise FaultDataError(f"{where}: not a table")
+    if set(entry) - _KEYS:
+        raise FaultDataError(f"{where}: unknown key(s) {sorted(set(entry) - _KEYS)}")
+    category, description = _text(entry, "category", where), _text(entry, "description", where)
+    harmful = entry.get("harmful", True)
+    if not isinstance(harmful, bool):
+        raise FaultDataError(f"{where}: harmful must be true or false")
+    applies = _profiles(entry.get("profiles", list(BOTH)), "profiles", where, tuple(profiles.PROFILES))
+    if not applies:
+        raise FaultDataError(f"{where}: profiles must name at least one profile")
+    ci = _profiles(entry.get("ci", []), "ci", where, applies)
+    raw_wording = entry.get("wording", {})
+    if not isinstance(raw_wording, dict):
+        raise FaultDataError(f"{where}: wording is a table of profile = description")
+    wording = tuple((p, _text(raw_wording, p, where)) for p in _profiles(list(raw_wording), "wording", where, applies))
+    if not harmful:
+        if "expect" in entry:
+            raise FaultDataError(f"{where}: a benign fault expects no failure: drop 'expect'")
+        return Fault(name, description, category, False, applies, wording, (), ci)
+    if "expect" not in entry:
+        raise FaultDataError(f"{where}: a harmful fault needs 'expect', the requirement(s) that catch it")
+    expect = entry["expect"]
+    if isinstance(expect, dict):
+        if set(expect) != set(applies):
+            raise FaultDataError(f"{where}: an expect table names each of the profiles {list(applies)}")
+        expects = tuple((p, _ids(expect[p], f"expect.{p}", where)) for p in applies)
+    else:
+        ids = _ids(expect, "expect", where)
+        expects = tuple((p, ids) for p in applies)
+    return Fault(name, description, category, True, applies, wording, expects, ci)
+
+
+def _text(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise FaultDataError(f"{where}: {key} must be a non-empty string")
+    return value
+
+
+def _profiles(value: Any, key: str, where: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
+        raise FaultDataError(f"{where}: {key} must be a list of distinct profile names")
+    if set(value) - set(allowed):
+        raise FaultDataError(f"{where}: {key} may name only {list(allowed)}, not {sorted(set(value) - set(allowed))}")
+    return tuple(p for p in allowed if p in value)  # listings show profiles in one order
+
+
+def _ids(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise FaultDataError(f"{where}: {key} must be a non-empty list of requirement IDs")
+    return tuple(value)
+
+
+def _read() -> tuple[Fault, ...]:
+    return load(resources.files(__package__).joinpath(DATA).read_text(encoding="utf-8"))
+
+
+_ALL: tuple[Fault, ...] = _read()
+ALL: dict[str, Fault] = {fault.name: fault for fault in _ALL}  # TOML tables cannot repeat a name
 
 
 def registry(profile: str | None = None) -> dict[str, Fault]:
-    """The faults that apply to ``profile`` (None: the active one), in registry order."""
+    """The faults that apply to ``profile`` (None: the default one), in registry order."""
     name = profiles.resolve(profile)
     return {fault.name: fault for fault in _ALL if name in fault.profiles}
 

@@ -19,8 +19,8 @@ from conformance.contract.operations import ENTITY, Entity, Operation
 from conformance.contract.schemas import Problem
 from conformance.reference import query, records, scopes
 from conformance.reference.body import check_query, read_json
-from conformance.reference.context import Context
-from conformance.reference.errors import ApiError, invalid_body
+from conformance.reference.context import ServerContext
+from conformance.reference.imsx_errors import ApiError, invalid_body
 from conformance.reference.store import TOBEDELETED
 
 
@@ -30,16 +30,16 @@ def known_fields(entity: str, profile: str | None = None) -> frozenset[str]:
     return frozenset(schemas.resolve(f"{entity}.record", profile=profile)["properties"])
 
 
-def not_found(ctx: Context, entity: Entity) -> ApiError:
+def not_found(ctx: ServerContext, entity: Entity) -> ApiError:
     # Score scales have no documented message; the same pattern is used for them.
     return ApiError(404, ctx.dialect.not_found(entity.not_found or f"{entity.title} not found."))
 
 
-def scope_not_found(ctx: Context, op: Operation) -> ApiError:
+def scope_not_found(ctx: ServerContext, op: Operation) -> ApiError:
     return ApiError(404, ctx.dialect.not_found(op.not_found or scopes.missing_message(op.scope)))
 
 
-def _check_body(ctx: Context, kind: str | None, body: Any) -> None:
+def _check_body(ctx: ServerContext, kind: str | None, body: Any) -> None:
     assert kind is not None, "write operations name their request schema"
     found = schemas.problems(kind, body, "lenient", ctx.dialect.profile)
     if not found:
@@ -67,7 +67,7 @@ def _supplied(record: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _create(ctx: Context, entity: Entity, items: list[dict[str, Any]], bulk: bool) -> list[dict[str, str]]:
+def _create(ctx: ServerContext, entity: Entity, items: list[dict[str, Any]], bulk: bool) -> list[dict[str, str]]:
     """Store POSTed records (all or none) and return their sourcedIdPairs. A supplied sourcedId is
     kept; one that is already stored, or repeated in the same body, is a 422."""
     # The official binding's other reading: a supplied sourcedId is the client's temporary name.
@@ -96,15 +96,15 @@ def _create(ctx: Context, entity: Entity, items: list[dict[str, Any]], bulk: boo
     return pairs
 
 
-def _created(ctx: Context, body: dict[str, Any]) -> Response:
+def _created(ctx: ServerContext, body: dict[str, Any]) -> Response:
     return ctx.render.json(body, 200 if ctx.faults.on("post-returns-200") else 201)
 
 
-def _fields(ctx: Context, entity: Entity) -> frozenset[str]:
+def _fields(ctx: ServerContext, entity: Entity) -> frozenset[str]:
     return known_fields(entity.singular, ctx.dialect.profile)
 
 
-async def list_records(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def list_records(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     wanted = query.parse(check_query(request, op.query, ctx.dialect.repeatable_query), _fields(ctx, entity))
     rows = ctx.store.all(entity.singular)
@@ -119,7 +119,7 @@ async def list_records(ctx: Context, op: Operation, request: Request, path: dict
     return ctx.dialect.collection_answer(ctx, request, entity, shown, total, wanted)
 
 
-async def get_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def get_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     params = check_query(request, op.query, ctx.dialect.repeatable_query)
     fields = query.fields_param(params, _fields(ctx, entity))
@@ -134,7 +134,7 @@ async def get_record(ctx: Context, op: Operation, request: Request, path: dict[s
     return ctx.render.json(shown if ctx.faults.on("missing-envelope") else {entity.singular: shown})
 
 
-async def put_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def put_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
     body = await read_json(request)
@@ -150,7 +150,7 @@ async def put_record(ctx: Context, op: Operation, request: Request, path: dict[s
     return ctx.dialect.put_answer(ctx, entity, stored, updated=existing is not None)
 
 
-async def patch_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def patch_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
     body = await read_json(request)
@@ -164,7 +164,7 @@ async def patch_record(ctx: Context, op: Operation, request: Request, path: dict
     return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, 200)
 
 
-async def delete_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def delete_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
     existing = ctx.store.get(entity.singular, path["sourcedId"])
@@ -182,7 +182,7 @@ async def delete_record(ctx: Context, op: Operation, request: Request, path: dic
     return ctx.render.empty(200 if ctx.faults.on("delete-returns-200") else 204)
 
 
-async def create_record(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def create_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
     body = await read_json(request)
@@ -191,7 +191,7 @@ async def create_record(ctx: Context, op: Operation, request: Request, path: dic
     return _created(ctx, {"sourcedIdPairs": pairs[0]})
 
 
-async def create_in_scope(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def create_in_scope(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     """The bulk POSTs under a line item, class, school or class + academic session."""
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)

@@ -3,7 +3,7 @@ getAssessmentProgress, following seed 004 (seeds/004_ebac228a1807b255.txt).
 
 An *attempt* is one assignment of one lesson's test to one student. It records what was imported
 from the tool; getAssessmentProgress shows that, never the tool's live state. Each attempt has an
-AssessmentResult in the gradebook (tools.result_id) carrying the PowerPath metadata conventions.
+AssessmentResult in the gradebook (tool_doubles.result_id) carrying the PowerPath metadata conventions.
 The sources map no failure to a status code; this server answers unknown student or lesson 404,
 everything else (not an external test, no prior assignment, tool error) 400.
 """
@@ -19,10 +19,10 @@ from starlette.responses import Response
 from conformance.contract import schemas
 from conformance.contract.operations import Operation
 from conformance.fixtures import Lesson
-from conformance.reference import records, tools
+from conformance.reference import records, tool_doubles
 from conformance.reference.body import check_query, read_json
-from conformance.reference.context import Context
-from conformance.reference.errors import ApiError, bad_request, invalid_body
+from conformance.reference.context import ServerContext
+from conformance.reference.imsx_errors import ApiError, bad_request, invalid_body
 
 ENROLLING = ("test-out", "placement")  # seed 004: only these may enroll the student in a course
 _DIFFICULTY = ("easy", "medium", "hard")
@@ -34,7 +34,7 @@ def _required(params: Mapping[str, str], op: Operation) -> None:
             raise bad_request(f"Query parameter {name!r} is required.")
 
 
-def _lesson(ctx: Context, student: str, lesson_id: str) -> Lesson:
+def _lesson(ctx: ServerContext, student: str, lesson_id: str) -> Lesson:
     """The lesson, once the student and the lesson are known and the lesson is an external test."""
     if not ctx.store.exists("student", student):
         raise ApiError(404, f"Student {student!r} not found.")
@@ -53,7 +53,7 @@ def _lesson(ctx: Context, student: str, lesson_id: str) -> Lesson:
 def _link(attempt: dict[str, Any]) -> dict[str, Any]:
     """The tool-facing part both make and import answer with."""
     link = {key: attempt[key] for key in ("credentials", "assignmentId", "testUrl", "testId")}
-    if attempt["toolProvider"] == tools.EDULASTIC:
+    if attempt["toolProvider"] == tool_doubles.EDULASTIC:
         link["classId"] = attempt["classId"]
     return link
 
@@ -78,7 +78,7 @@ def _import_view(attempt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _initial_result(ctx: Context, attempt: dict[str, Any]) -> dict[str, Any]:
+def _initial_result(ctx: ServerContext, attempt: dict[str, Any]) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "xp": None,
         "multiplier": None,
@@ -87,7 +87,7 @@ def _initial_result(ctx: Context, attempt: dict[str, Any]) -> dict[str, Any]:
         "correctQuestions": 0,
         "masteredUnits": 0,
     }
-    if attempt["toolProvider"] == tools.MASTERY_TRACK:
+    if attempt["toolProvider"] == tool_doubles.MASTERY_TRACK:
         metadata["masteryTrackProcessed"] = "false"
     now = ctx.clock.now()
     return {
@@ -103,7 +103,7 @@ def _initial_result(ctx: Context, attempt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def make_assignment(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def make_assignment(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     check_query(request, op.query)
     body = await read_json(request)
     found = schemas.problems(op.request or "", body, "lenient")
@@ -116,12 +116,12 @@ async def make_assignment(ctx: Context, op: Operation, request: Request, path: d
     if current is not None and (not current["finalized"] or ctx.faults.on("attempt-not-incremented")):
         return ctx.render.json(_assignment_view(current))
     number = current["attempt"] + 1 if current is not None else 1
-    tool = lesson.toolProvider or tools.EDULASTIC  # no provider only under non-external-lesson-accepted
+    tool = lesson.toolProvider or tool_doubles.EDULASTIC  # no provider only under non-external-lesson-accepted
     try:
-        doc = tools.create_assignment(
+        doc = tool_doubles.create_assignment(
             ctx.store, tool, student, lesson_id, attempt=number, questions=lesson.questions, test_id=body.get("testId")
         )
-    except tools.ToolError as error:
+    except tool_doubles.ToolError as error:
         raise ApiError(400, str(error)) from None
     attempt: dict[str, Any] = {
         "student": student,
@@ -131,7 +131,7 @@ async def make_assignment(ctx: Context, op: Operation, request: Request, path: d
         "toolProvider": tool,
         "applicationName": body.get("applicationName"),
         "skipCourseEnrollment": bool(body.get("skipCourseEnrollment", False)),
-        "resultId": tools.result_id(student, lesson_id, number),
+        "resultId": tool_doubles.result_id(student, lesson_id, number),
         "finalized": False,
         "score": None,
         "questions": [None] * lesson.questions,
@@ -145,13 +145,13 @@ async def make_assignment(ctx: Context, op: Operation, request: Request, path: d
     return ctx.render.json(_assignment_view(attempt))
 
 
-def _import_edulastic(ctx: Context, attempt: dict[str, Any], doc: dict[str, Any]) -> None:
+def _import_edulastic(ctx: ServerContext, attempt: dict[str, Any], doc: dict[str, Any]) -> None:
     """Copy answered questions; finalize when every question is answered and the grade is GRADED."""
     for index, answer in enumerate(doc["answers"]):
         if answer is not None:
             attempt["questions"][index] = {"score": answer["score"], "feedback": answer["feedback"]}
     answered = all(answer is not None for answer in doc["answers"])
-    graded = doc["grade"] == tools.GRADED
+    graded = doc["grade"] == tool_doubles.GRADED
     done = (answered or graded) if ctx.faults.on("premature-finalization") else (answered and graded)
     if done:
         scores = [q["score"] for q in attempt["questions"] if q is not None]
@@ -165,7 +165,7 @@ def _import_edulastic(ctx: Context, attempt: dict[str, Any], doc: dict[str, Any]
         attempt["finalized"] = True
 
 
-def _import_mastery_track(ctx: Context, attempt: dict[str, Any], doc: dict[str, Any]) -> None:
+def _import_mastery_track(ctx: ServerContext, attempt: dict[str, Any], doc: dict[str, Any]) -> None:
     """Once results were written back (into the attempt's AssessmentResult), take them; finalize
     when that result is 'fully graded' and its metadata.masteryTrackProcessed is 'true'."""
     result = ctx.store.get("assessmentResult", attempt["resultId"])
@@ -186,7 +186,7 @@ def _import_mastery_track(ctx: Context, attempt: dict[str, Any], doc: dict[str, 
         attempt["finalized"] = True
 
 
-def _enroll(ctx: Context, lesson: Lesson, attempt: dict[str, Any]) -> None:
+def _enroll(ctx: ServerContext, lesson: Lesson, attempt: dict[str, Any]) -> None:
     """Seed 004: a finalized placement or test-out may enroll the student in the lesson's course."""
     attempt["enrollmentFailed"] = False
     if attempt["lessonType"] not in ENROLLING:
@@ -205,7 +205,7 @@ def _counts(attempt: dict[str, Any]) -> tuple[int, int, float]:
     return correct, total, (100 * correct / total if total else 0)
 
 
-def _record_in_gradebook(ctx: Context, attempt: dict[str, Any]) -> None:
+def _record_in_gradebook(ctx: ServerContext, attempt: dict[str, Any]) -> None:
     result = ctx.store.get("assessmentResult", attempt["resultId"])
     if result is None:
         return
@@ -215,7 +215,7 @@ def _record_in_gradebook(ctx: Context, attempt: dict[str, Any]) -> None:
         **result,
         "metadata": {**metadata, "totalQuestions": total, "correctQuestions": correct, "accuracy": accuracy},
     }
-    if attempt["toolProvider"] == tools.EDULASTIC:  # MasteryTrack sets these itself when it writes back
+    if attempt["toolProvider"] == tool_doubles.EDULASTIC:  # MasteryTrack sets these itself when it writes back
         answered = any(q is not None for q in attempt["questions"])
         updated["scoreStatus"] = (
             "fully graded" if attempt["finalized"] else "partially graded" if answered else "not submitted"
@@ -225,7 +225,7 @@ def _record_in_gradebook(ctx: Context, attempt: dict[str, Any]) -> None:
     ctx.store.put("assessmentResult", attempt["resultId"], updated)
 
 
-async def import_results(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def import_results(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     params = check_query(request, op.query)
     _required(params, op)
     student, lesson_id = params["student"], params["lesson"]
@@ -250,12 +250,12 @@ async def import_results(ctx: Context, op: Operation, request: Request, path: di
     if attempt["finalized"] and not ctx.faults.on("reimport-after-finalization"):
         return ctx.render.json(_import_view(attempt))  # seed 004: once finalized, nothing is imported
     try:
-        doc = tools.fetch(ctx.store, attempt["toolProvider"], attempt["assignmentId"])
-    except tools.ToolError as error:
+        doc = tool_doubles.fetch(ctx.store, attempt["toolProvider"], attempt["assignmentId"])
+    except tool_doubles.ToolError as error:
         raise ApiError(400, str(error)) from None
     was_final = attempt["finalized"]
     with ctx.store.transaction():
-        if attempt["toolProvider"] == tools.EDULASTIC:
+        if attempt["toolProvider"] == tool_doubles.EDULASTIC:
             _import_edulastic(ctx, attempt, doc)
         else:
             _import_mastery_track(ctx, attempt, doc)
@@ -287,7 +287,7 @@ def _numeric(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-async def progress(ctx: Context, op: Operation, request: Request, path: dict[str, str]) -> Response:
+async def progress(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     params = check_query(request, op.query)
     _required(params, op)
     student, lesson_id, raw_attempt = params["student"], params["lesson"], params.get("attempt")

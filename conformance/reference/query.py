@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.reference.errors import bad_request
 from conformance.reference.faults import Faults
+from conformance.reference.imsx_errors import bad_request
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 3000
 _CLAUSE = re.compile(r"\s*(?P<field>[^\s=!~<>@']+)\s*(?P<op>!=|>=|<=|=|~|>|<|@)\s*'(?P<value>[^']*)'\s*")

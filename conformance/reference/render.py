@@ -11,9 +11,9 @@ from typing import Any
 from starlette.responses import Response
 
 from conformance import profiles
-from conformance.reference.dialect import Dialect, for_profile
-from conformance.reference.errors import ApiError
 from conformance.reference.faults import NONE, Faults
+from conformance.reference.imsx_errors import ApiError
+from conformance.reference.server_dialects import Dialect, for_profile
 
 JSON = "application/json"
 

@@ -1,8 +1,8 @@
 """The Allure side of a running suite: a step for every exchange, labels for every test.
 
-The suite's plugin calls ``install`` when the run writes Allure results (``--alluredir``). Only
-then does a recorder observe ``SuiteSession.send`` (every exchange) and ``checks.record`` (every
-finding), and only while a test runs: outside a test, and in a run without ``--alluredir``,
+The reports writer calls ``install`` when the run writes Allure results (``--alluredir``). Only
+then does a recorder observe the run's exchanges and findings, and only while a test runs: outside a
+test, and in a run without ``--alluredir``,
 sending and recording cost one look at an empty list. The labels are applied when the test ends,
 once it is known which requirements it recorded.
 """
@@ -15,12 +15,12 @@ from typing import Any
 import allure
 import pytest
 
-from conformance import catalogue, checks
+from conformance import catalogue
 from conformance.checks import Failure, Finding
 from conformance.client import Exchange
 from conformance.reporting import allure_steps
 from conformance.reporting.allure_test import Presentation, RecordedTest, describe
-from conformance.suite import session
+from conformance.run import Run
 
 _allure: Any = allure  # untyped; strict mypy refuses calls to it otherwise
 PLUGIN_NAME = "oneroster-conformance-allure"
@@ -35,8 +35,9 @@ def results_dir(config: pytest.Config) -> str | None:
 class AllureRecorder:
     """A pytest plugin: knows which test is running and what it recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, profile: str) -> None:
         self.current: RecordedTest | None = None
+        self.profile = profile
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -67,7 +68,7 @@ class AllureRecorder:
 
     def on_record(self, finding: Finding, failure: Failure | None) -> None:
         if self.current is not None:
-            self.current.note(finding, catalogue.get(finding.requirement), failure)
+            self.current.note(finding, catalogue.catalogue(self.profile)[finding.requirement], failure)
 
 
 def teardown_title(fixturedef: pytest.FixtureDef[Any]) -> str:
@@ -114,19 +115,18 @@ def apply(presentation: Presentation) -> None:
         _allure.attach(text, name=name, attachment_type=_allure.attachment_type.TEXT)
 
 
-def install(config: pytest.Config) -> AllureRecorder | None:
-    """Observe the run when it writes Allure results; undone when pytest's config is cleaned up
-    (``run`` calls pytest in-process, and a second run must not inherit the first's observers)."""
+def install(config: pytest.Config, run: Run) -> AllureRecorder | None:
+    """Observe the run when it writes Allure results; undone when pytest's config is cleaned up."""
     if results_dir(config) is None or config.pluginmanager.has_plugin(PLUGIN_NAME):
         return None
-    recorder = AllureRecorder()
+    recorder = AllureRecorder(run.target.profile)
     config.pluginmanager.register(recorder, PLUGIN_NAME)
-    session.EXCHANGED.append(recorder.on_exchange)
-    checks.RECORDED.append(recorder.on_record)
+    run.exchange_observers.append(recorder.on_exchange)
+    run.finding_observers.append(recorder.on_record)
 
     def uninstall() -> None:
-        session.EXCHANGED.remove(recorder.on_exchange)
-        checks.RECORDED.remove(recorder.on_record)
+        run.exchange_observers.remove(recorder.on_exchange)
+        run.finding_observers.remove(recorder.on_record)
 
     config.add_cleanup(uninstall)
     return recorder

@@ -1,90 +1,12 @@
-"""The machine-readable verdict (``summary.json``, DESIGN.md) and its Markdown twin.
-
-Every catalogue requirement appears, with a status: failed, passed, observed (INFO) or skipped —
-and a skipped requirement always says why. The verdict counts MUST requirements only.
+"""The verdict written down: ``summary.json`` (the machine-readable one), ``summary.md`` and the line
+printed at the end of a run. The verdict itself is built by ``conformance.suite.verdict``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from conformance import __version__, catalogue, redaction
-from conformance.ledger import Entry, Ledger
-
-NOT_EXERCISED = "not exercised by the tests selected in this run"
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    profile: str
-    target: str
-    seed: int
-    started_at: str
-    duration_s: float
-    errors: tuple[str, ...] = ()
-    cleanup: tuple[str, ...] = ()
-    run_id: str = ""  # the prefix of every sourcedId the run wrote
-
-
-def requirement_status(level: str, entry: Entry | None) -> str:
-    if entry is None:
-        return "skipped"
-    if entry.failed and level != "INFO":
-        return "failed"
-    if level == "INFO" and entry.observations:
-        return "observed"
-    if entry.passed:
-        return "passed"
-    return "observed" if entry.observations else "skipped"
-
-
-def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
-    rows = []
-    counts = {"passed": 0, "failed": 0, "skipped": 0, "observations": 0}
-    for requirement in catalogue.catalogue().values():
-        entry = ledger.entries.get(requirement.id)
-        status = requirement_status(requirement.level, entry)
-        counts["observations" if status == "observed" else status] += 1
-        row: dict[str, Any] = {
-            "id": requirement.id,
-            "level": requirement.level,
-            "status": status,
-            "title": requirement.title,
-            "statement": requirement.statement,
-            "source": requirement.source,
-            "area": requirement.area,
-            "checks": {"passed": entry.passed if entry else 0, "failed": entry.failed if entry else 0},
-            "failures": list(entry.failures) if entry and status == "failed" else [],
-        }
-        if entry and status == "failed" and entry.first_failure_request is not None:
-            row["first_failure_request"] = entry.first_failure_request
-        if entry and entry.observations:
-            row["observations"] = list(entry.observations)
-        if status == "skipped":
-            row["reason"] = "; ".join(entry.skips) if entry and entry.skips else NOT_EXERCISED
-        rows.append(row)
-    must_failed = any(r["status"] == "failed" and r["level"] == "MUST" for r in rows)
-    summary = {
-        "suite_version": __version__,
-        "profile": info.profile,
-        "target": redaction.redact(info.target),
-        "seed": info.seed,
-        "run_id": info.run_id,
-        "started_at": info.started_at,
-        "duration_s": round(info.duration_s, 2),
-        "requests": ledger.requests,
-        "verdict": "non-conformant" if must_failed or info.errors else "conformant",
-        "counts": counts,
-        "requirements": rows,
-    }
-    if info.errors:
-        summary["errors"] = [redaction.redact(e) for e in info.errors]
-    if info.cleanup:
-        summary["cleanup_failures"] = [redaction.redact(c) for c in info.cleanup]
-    return summary
 
 
 def markdown(summary: dict[str, Any]) -> str:

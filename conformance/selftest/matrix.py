@@ -7,7 +7,8 @@ conformant run. Each run is a separate ``oneroster-conformance run`` process aga
 reference server, so runs cannot leak state into one another.
 
 A matrix is one profile's: the suite and the server both speak it, and only the faults that apply
-to it (faults.py) are run, with that profile's expectations (expectations.toml).
+to it are run, with that profile's expectations. Both come from the fault data
+(``conformance/reference/faults.toml``), which also says which faults each profile's CI subset runs.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ import json
 import subprocess
 import sys
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,32 +37,12 @@ class Expectation:
     ci: bool = False
 
 
-def _key(name: str, profile: str) -> str:
-    """``expect`` / ``ci`` in the first profile; ``expect_1edtech`` / ``ci_1edtech`` in another."""
-    return name if profile == profiles.TIMEBACK else f"{name}_{profile}"
-
-
-def load() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("expectations.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
 def expectations(profile: str = profiles.TIMEBACK) -> dict[str, Expectation]:
-    """One per fault of ``profile`` (harmful with its expected IDs; benign with none) plus the baseline.
-
-    ``expect`` names the IDs in every profile the fault applies to, unless ``expect_<profile>``
-    replaces it for one; ``ci`` / ``ci_<profile>`` choose each profile's CI subset."""
+    """One per fault of ``profile`` (harmful with its expected IDs; benign with none) plus the baseline."""
     profile = profiles.resolve(profile)
-    raw = load()
-    table = raw.get("fault", {})
-    benign_ci = set(raw.get("benign", {}).get(_key("ci", profile), []))
     found = {BASELINE: Expectation(BASELINE, harmful=False, ci=True)}
     for name, fault in registry(profile).items():
-        entry = table.get(name, {})
-        expect = entry.get(_key("expect", profile), entry.get("expect", ()))
-        found[name] = Expectation(
-            name, fault.harmful, tuple(expect), bool(entry.get(_key("ci", profile))) or name in benign_ci
-        )
+        found[name] = Expectation(name, fault.harmful, fault.expect(profile), fault.in_ci(profile))
     return found
 
 
@@ -99,6 +78,8 @@ class Row:
 
     @property
     def outcome(self) -> str:
+        if self.error and not self.verdict:
+            return "ERROR"  # nothing was judged: neither killed nor passed
         if not self.harmful:
             return "passed (no false failure)" if self.ok else "FALSE FAILURE"
         return "killed" if self.ok else ("killed, but not by the expected requirement" if self.reported else "SURVIVED")
@@ -107,42 +88,29 @@ class Row:
 def run_dir(reports: Path, fault: str, profile: str = profiles.TIMEBACK) -> Path:
     """Where one run's reports go: ``<reports>/<fault>``, under ``<reports>/<profile>/`` for another profile."""
     name = "baseline" if fault == BASELINE else fault
-    return reports / name if profile == profiles.TIMEBACK else reports / profile / name
+    tag = profiles.get(profile).file_tag
+    return reports / tag / name if tag else reports / name
 
 
 def run_one(
     expectation: Expectation, reports: Path, *, max_examples: int, seed: int, profile: str = profiles.TIMEBACK
 ) -> Row:
+    """One run of the suite against a server with ``expectation``'s fault on. A server that does not
+    start, or a run that ends without its summary, is an error row (judged neither killed nor passed)
+    rather than the end of the whole matrix."""
     faults = () if expectation.fault == BASELINE else (expectation.fault,)
     out = run_dir(reports, expectation.fault, profile)
     row = Row(expectation.fault, expectation.harmful, list(expectation.expect), "", -1)
-    started = time.monotonic()
-    with embedded.start(faults=faults, profile=profile) as server:
-        argv = [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            *server.target_args(),
-            "--reports",
-            str(out),
-            "--max-examples",
-            str(max_examples),
-            "--seed",
-            str(seed),
-            "--no-shrink",
-        ]
-        try:
-            done = subprocess.run(
-                argv, env=server.environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
-            )
-            row.exit_code = done.returncode
-            if done.returncode not in (0, 1):
-                row.error = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
-        except subprocess.TimeoutExpired:
-            row.error = f"run exceeded {RUN_TIMEOUT:.0f} s"
-    row.seconds = round(time.monotonic() - started, 1)
     summary_path = out / "summary.json"
+    # A summary left by an earlier selftest into the same reports would be read as this run's.
+    summary_path.unlink(missing_ok=True)
+    started = time.monotonic()
+    try:
+        with embedded.start(faults=faults, profile=profile) as server:
+            row.exit_code, row.error = _run_suite(server, out, max_examples, seed)
+    except embedded.ServerStartError as exc:
+        row.error = str(exc)[:300]
+    row.seconds = round(time.monotonic() - started, 1)
     if summary_path.is_file():
         summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
         row.verdict = summary["verdict"]
@@ -151,7 +119,29 @@ def run_one(
         row.reported = sorted(r["id"] for r in failed)
         firsts = [r["first_failure_request"] for r in failed if r.get("first_failure_request") is not None]
         row.first_failure_request = min(firsts) if firsts else None
+        # A suite that could not collect or run its tests fails a run without failing a requirement:
+        # say why, or the row would read as a plain survivor or false failure.
+        if summary.get("errors") and not row.error:
+            row.error = str(summary["errors"][0])[:300]
+    elif not row.error:
+        row.error = f"the run (exit {row.exit_code}) wrote no summary.json"
     return row
+
+
+def _run_suite(server: embedded.RunningServer, out: Path, max_examples: int, seed: int) -> tuple[int, str]:
+    """``oneroster-conformance run`` against ``server``, in a process of its own: its exit code, and
+    the last line it wrote to stderr when it did not end with a verdict (0 or 1)."""
+    argv = [sys.executable, "-m", "conformance", "run", *server.target_args(), "--reports", str(out)]
+    argv += ["--max-examples", str(max_examples), "--seed", str(seed), "--no-shrink"]
+    try:
+        done = subprocess.run(
+            argv, env=server.environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return -1, f"run exceeded {RUN_TIMEOUT:.0f} s"
+    if done.returncode in (0, 1) and (out / "summary.json").is_file():
+        return done.returncode, ""
+    return done.returncode, (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
 
 
 def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
@@ -177,9 +167,32 @@ def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(text: str) -> str:
+    """``text`` as one Markdown table cell: a ``|`` would split it, a ``<word>`` would vanish as HTML."""
+    return text.replace("|", "\\|").replace("<", "\\<")
+
+
+def fault_table(profile: str = profiles.TIMEBACK) -> str:
+    """What ``selftest --list`` prints: ``profile``'s faults as a Markdown table, from the fault data."""
+    profile = profiles.resolve(profile)
+    lines = [
+        "| fault | kind | category | profiles | expected failure | CI | what it does |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fault in registry(profile).values():
+        expected = ", ".join(fault.expect(profile)) if fault.harmful else "none: a conformant run"
+        lines.append(
+            f"| `{fault.name}` | {'harmful' if fault.harmful else 'benign'} | {fault.category} | "
+            f"{', '.join(fault.profiles)} | {expected} | {'yes' if fault.in_ci(profile) else ''} | "
+            f"{_cell(fault.describe(profile))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def matrix_name(profile: str = profiles.TIMEBACK) -> str:
     """``kill-matrix`` for the first profile, ``kill-matrix-<profile>`` for another (add .md / .json)."""
-    return "kill-matrix" if profile == profiles.TIMEBACK else f"kill-matrix-{profile}"
+    tag = profiles.get(profile).file_tag
+    return f"kill-matrix-{tag}" if tag else "kill-matrix"
 
 
 def write(rows: list[Row], reports: Path, profile: str = profiles.TIMEBACK) -> None:

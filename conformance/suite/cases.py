@@ -15,8 +15,8 @@ from schemathesis.core.parameters import ParameterLocation
 from conformance.checks import Context
 from conformance.client import Exchange
 from conformance.contract.operations import ENTITY, Operation
-from conformance.suite.session import SuiteSession
-from conformance.suite.world import adapt_record, pick
+from conformance.session.suite_session import SuiteSession
+from conformance.session.world import adapt_record, pick
 
 _DROP_HEADERS = {"authorization", "user-agent", "x-schemathesis-testcaseid", "accept-encoding", "connection", "accept"}
 SORTABLE = ("sourcedId", "dateLastModified", "status")
@@ -168,10 +168,11 @@ def prepare_negative(session: SuiteSession, op: Operation, case: Any) -> Context
 
 
 def _own_written_ids(prefix: str, op: Operation, case: Any) -> None:
-    """Issue 8: every record a write names carries the run's prefix, a negative case's generated ids
-    too, so that no write can touch a record that is not the run's on a server lenient enough to take
-    it. Prefixing keeps a generated id's oddness; the checks judge the body as sent (``true_negative``
-    reads ``case.body``), so an id the prefix happens to make valid is judged as valid."""
+    """Every record a write names carries the run's prefix, a negative case's generated ids too, so
+    that no write can touch a record that is not the run's on a server lenient enough to take it (the
+    target may hold records that are not the suite's). Prefixing keeps a generated id's oddness; the
+    checks judge the body as sent (``true_negative`` reads ``case.body``), so an id the prefix happens
+    to make valid is judged as valid."""
 
     def own(value: Any) -> Any:
         return value if not isinstance(value, str) or value.startswith(prefix) else prefix + value

@@ -1,57 +1,24 @@
-"""The shared verifier of the hand-written suite tests: every exchange goes through the same
-checks, each finding lands in the ledger, and a MUST failure fails the test with its evidence."""
+"""How a hand-written suite test records: through the ``recorder`` fixture, the session's recorder
+bound to what the test declares (``@validates``). ``recorder.judge`` runs the common checks on one
+exchange (each finding lands in the ledger, a MUST failure fails the test with its evidence);
+``expect``, ``observe`` and ``skip`` record the test's own verdicts.
+
+A test module takes the fixture with ``from conformance.suite.judge import recorder_fixture  # noqa: F401``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import pytest
 
-from conformance.checks import Context, Finding, raise_for, record, verify
-from conformance.checks.errors import ERROR_CHECKS
+from conformance.checks import Recorder
+from conformance.checks.error_bodies import ERROR_CHECKS
 from conformance.checks.responses import RESPONSE_CHECKS
-from conformance.client import Exchange
-from conformance.contract.operations import by_id
-from conformance.ledger import LEDGER
+from conformance.session.suite_session import SuiteSession
 
 COMMON = (*ERROR_CHECKS, *RESPONSE_CHECKS)
 
 
-def judge(
-    exchange: Exchange,
-    operation: str | None,
-    *,
-    expect_success: bool = False,
-    expect_not_found: bool = False,
-    mode: Any = "probe",
-) -> None:
-    """Run the common checks on one exchange and fail the test on a MUST failure."""
-    ctx = Context(
-        by_id()[operation] if operation else None,
-        mode,
-        expect_success=expect_success,
-        expect_not_found=expect_not_found,
-    )
-    raise_for(verify(ctx, exchange, COMMON))
-
-
-def expect(
-    requirement: str,
-    ok: bool,
-    exchange: Exchange | None,
-    *,
-    title: str,
-    expected: str,
-    actual: str,
-    steps: tuple[Exchange, ...] = (),
-) -> None:
-    """Record one verdict on a requirement; fail the test when a MUST is broken."""
-    finding = Finding.ok(requirement) if ok else Finding.fail(requirement, title, expected, actual)
-    failure = record(finding, exchange, steps=steps)
-    raise_for([failure] if failure else [])
-
-
-def observe(requirement: str, note: str) -> None:
-    record(Finding.note(requirement, note), None)
-
-
-def skip_requirement(requirement: str, reason: str) -> None:
-    LEDGER.skipped(requirement, reason)
+@pytest.fixture(name="recorder")
+def recorder_fixture(request: pytest.FixtureRequest, suite: SuiteSession) -> Recorder:
+    """The session's recorder, bound to the requesting test's declaration."""
+    return suite.recorder.bound(request.function)

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.checks import Recorder
+from conformance.checks.registry import validates
 from conformance.contract.operations import ENTITY, Operation, operations
-from conformance.suite.judge import expect, judge, skip_requirement
-from conformance.suite.session import SuiteSession
-from conformance.suite.world import baseline
+from conformance.session.suite_session import SuiteSession
+from conformance.session.world import baseline
+from conformance.suite.harness import RunPlugin
+from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
 
 
-def test_token_endpoint(suite: SuiteSession) -> None:
+@validates("GEN-AUTH-TOKEN")
+def test_token_endpoint(suite: SuiteSession, recorder: Recorder) -> None:
     target = suite.target
     if not target.uses_oauth:
-        skip_requirement("GEN-AUTH-TOKEN", "a static --token was given: the token endpoint was not used")
+        recorder.skip("GEN-AUTH-TOKEN", "a static --token was given: the token endpoint was not used")
         pytest.skip("static token: no token endpoint")
     exchange = suite.client.send(
         "POST",
@@ -32,7 +36,7 @@ def test_token_endpoint(suite: SuiteSession) -> None:
         and str(body.get("token_type", "")).lower() == "bearer"
         and isinstance(body.get("expires_in"), int | float)
     )
-    expect(
+    recorder.expect(
         "GEN-AUTH-TOKEN",
         ok,
         exchange,
@@ -58,9 +62,16 @@ def _probe_body(op: Operation, suite: SuiteSession) -> object:
     return {op.entity: record}
 
 
-@pytest.mark.parametrize("op", operations(), ids=lambda op: op.id)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every operation of the run's profile (at collection: the run decides the table)."""
+    if metafunc.function is test_refused_without_valid_token:
+        ops = operations(RunPlugin.profile_of(metafunc.config))
+        metafunc.parametrize("op", ops, ids=[op.id for op in ops])
+
+
 @pytest.mark.parametrize("credential", ["none", "bogus"])
-def test_refused_without_valid_token(op: Operation, credential: str, suite: SuiteSession) -> None:
+@validates("GEN-AUTH-REQUIRED", checks=COMMON, aspects=("schema",))
+def test_refused_without_valid_token(op: Operation, credential: str, suite: SuiteSession, recorder: Recorder) -> None:
     if suite.options.read_only and op.writes:
         pytest.skip("read-only run: writes are not sent")
     suite.ensure_anchors()
@@ -72,8 +83,8 @@ def test_refused_without_valid_token(op: Operation, credential: str, suite: Suit
         auth=credential,
         params={name: "probe" for name in op.required_query} or None,
     )
-    judge(exchange, op.id)
-    expect(
+    recorder.judge(exchange, op.id)
+    recorder.expect(
         "GEN-AUTH-REQUIRED",
         exchange.status == 401,
         exchange,

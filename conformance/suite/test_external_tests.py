@@ -11,19 +11,25 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance import catalogue, profiles
+from conformance.checks import Recorder
+from conformance.checks.registry import validates
 from conformance.client import Exchange
 from conformance.contract import schemas
 from conformance.fixtures import EXTERNAL_LESSON_TYPES, TOOL_PROVIDERS, Lesson
-from conformance.machines.external_tests import ASSIGN, IMPORT, PROGRESS, ExternalTestMachine, roles
-from conformance.machines.tools import ToolDriver
-from conformance.suite.judge import expect, judge, observe, skip_requirement
-from conformance.suite.session import SuiteSession, powerpath_path
+from conformance.machines.external_tests import ASSIGN, IMPORT, PROGRESS, ExternalTestMachine
+from conformance.machines.external_tests_model import roles
+from conformance.machines.tool_control import ToolDriver
+from conformance.session.suite_session import SuiteSession, powerpath_path
+from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
 
-if "powerpath" not in profiles.get().services:
-    pytest.skip(f"profile {profiles.current()} has no PowerPath", allow_module_level=True)
 
-POWERPATH_IDS = tuple(r for r in catalogue.catalogue() if r.startswith("PP-"))
+@pytest.fixture(autouse=True)
+def _powerpath_offered(suite: SuiteSession) -> None:
+    """Only a profile whose dialect has PowerPath runs these tests (its catalogue has no PP-* otherwise)."""
+    if "powerpath" not in suite.profile.services:
+        pytest.skip(f"profile {suite.profile.name} has no PowerPath")
+
+
 NEEDS_TOOLS = {  # requirement → what cannot be seen without driving the tool
     "PP-FINALIZE-EDULASTIC": "finalization needs every question answered and the test graded",
     "PP-FINALIZE-MASTERY-TRACK": "finalization needs a fully graded, processed write-back",
@@ -36,11 +42,11 @@ NEEDS_TOOLS = {  # requirement → what cannot be seen without driving the tool
 COMBINATIONS = [(kind, tool) for tool in TOOL_PROVIDERS for kind in EXTERNAL_LESSON_TYPES]
 
 
-def _writes_allowed(suite: SuiteSession) -> None:
+def _writes_allowed(suite: SuiteSession, recorder: Recorder) -> None:
     """PowerPath imports are GETs that write (results, finalization, enrollment): none in a read-only run."""
     if suite.options.read_only:
-        for requirement in POWERPATH_IDS:
-            skip_requirement(requirement, "read-only run: assignments and imports write, so none is sent")
+        for requirement in (r for r in recorder.requirements if r.startswith("PP-")):
+            recorder.skip(requirement, "read-only run: assignments and imports write, so none is sent")
         pytest.skip("read-only run: assignments and imports write")
 
 
@@ -52,12 +58,20 @@ def _lesson(suite: SuiteSession, kind: str, tool: str) -> Lesson:
 
 
 @pytest.mark.parametrize(("kind", "tool"), COMBINATIONS, ids=[f"{k}-{t}" for k, t in COMBINATIONS])
-def test_attempt_lifecycle(kind: str, tool: str, suite: SuiteSession) -> None:
-    _writes_allowed(suite)
+@validates(  # what ExternalTestMachine records
+    "PP-ASSIGN", "PP-IMPORT", "PP-PROGRESS", "PP-NOT-FINALIZED-EARLY", "PP-FINALIZE-EDULASTIC",
+    "PP-FINALIZE-MASTERY-TRACK", "PP-EDULASTIC-SCORE", "PP-NO-REIMPORT", "PP-ATTEMPTS", "PP-ENROLLMENT",
+    "PP-ENROLLMENT-OBSERVED",
+    checks=COMMON,
+    aspects=("success", "schema"),
+    operations=(ASSIGN, IMPORT, PROGRESS),
+)  # fmt: skip
+def test_attempt_lifecycle(kind: str, tool: str, suite: SuiteSession, recorder: Recorder) -> None:
+    _writes_allowed(suite, recorder)
     lesson = _lesson(suite, kind, tool)
     if suite.tool_control is None:
         for requirement, why in NEEDS_TOOLS.items():
-            skip_requirement(requirement, f"the target offers no tool control interface: {why}")
+            recorder.skip(requirement, f"the target offers no tool control interface: {why}")
     machine = ExternalTestMachine.for_lesson(lesson).bind(suite)
     budget = max(5, min(15, suite.options.max_examples // 2))  # cheap: ~0.1 s a run on the reference server
     config = settings(
@@ -72,14 +86,16 @@ def test_attempt_lifecycle(kind: str, tool: str, suite: SuiteSession) -> None:
 
 
 # Failures ------------------------------------------------------------------------------------------
-def _refused(requirement: str, exchange: Exchange, operation: str, what: str, *steps: Exchange) -> None:
+def _refused(
+    recorder: Recorder, requirement: str, exchange: Exchange, operation: str, what: str, *steps: Exchange
+) -> None:
     """A 4xx with an imsx body passes; the status is reported (PP-FAIL-STATUS). The common checks come
     after: a wrongly accepted request would otherwise fail as a malformed success, not as not refused."""
     status = exchange.status or 0
     body = exchange.try_json()
-    imsx = body is not None and not schemas.problems("imsxStatusInfo", body)
-    observe("PP-FAIL-STATUS", f"{what}: {exchange.error or status}")
-    expect(
+    imsx = body is not None and not schemas.problems("imsxStatusInfo", body, profile=recorder.profile)
+    recorder.observe("PP-FAIL-STATUS", f"{what}: {exchange.error or status}")
+    recorder.expect(
         requirement,
         400 <= status < 500 and imsx,
         exchange,
@@ -88,53 +104,59 @@ def _refused(requirement: str, exchange: Exchange, operation: str, what: str, *s
         actual=f"{exchange.error or status}, {'an imsx body' if imsx else 'no imsx body'}",
         steps=(*steps, exchange) if steps else (),
     )
-    judge(exchange, operation)
+    recorder.judge(exchange, operation)
 
 
 def _import(suite: SuiteSession, student: str, lesson: str) -> Exchange:
     return suite.get(powerpath_path(IMPORT), params={"student": student, "lesson": lesson})
 
 
-def test_non_external_lesson_refused(suite: SuiteSession) -> None:
-    _writes_allowed(suite)
+@validates("PP-FAIL-NON-EXTERNAL", "PP-FAIL-STATUS", checks=COMMON, aspects=("schema",), operations=(ASSIGN, IMPORT))
+def test_non_external_lesson_refused(suite: SuiteSession, recorder: Recorder) -> None:
+    _writes_allowed(suite, recorder)
     others = suite.world.fixtures.other_lessons
     if not others:
-        skip_requirement("PP-FAIL-NON-EXTERNAL", "the fixtures name no lesson that is not an external test")
+        recorder.skip("PP-FAIL-NON-EXTERNAL", "the fixtures name no lesson that is not an external test")
         pytest.skip("no non-external lesson in the fixtures")
     student = roles(suite.world.fixtures).skipping
     for lesson in others:
         body = {"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True}
         assigned = suite.send("POST", powerpath_path(ASSIGN), json_body=body)
-        _refused("PP-FAIL-NON-EXTERNAL", assigned, ASSIGN, f"assigning a {lesson.lessonType} lesson")
+        _refused(recorder, "PP-FAIL-NON-EXTERNAL", assigned, ASSIGN, f"assigning a {lesson.lessonType} lesson")
         imported = _import(suite, student, lesson.sourcedId)
-        _refused("PP-FAIL-NON-EXTERNAL", imported, IMPORT, f"importing a {lesson.lessonType} lesson", assigned)
+        _refused(
+            recorder, "PP-FAIL-NON-EXTERNAL", imported, IMPORT, f"importing a {lesson.lessonType} lesson", assigned
+        )
 
 
-def test_unknown_student_refused(suite: SuiteSession) -> None:
-    _writes_allowed(suite)
-    lesson = _any_external(suite)
+@validates("PP-FAIL-UNKNOWN-STUDENT", "PP-FAIL-STATUS", checks=COMMON, aspects=("schema",), operations=(IMPORT,))
+def test_unknown_student_refused(suite: SuiteSession, recorder: Recorder) -> None:
+    _writes_allowed(suite, recorder)
+    lesson = _any_external(suite, recorder)
     imported = _import(suite, suite.world.fresh_id("student"), lesson.sourcedId)
-    _refused("PP-FAIL-UNKNOWN-STUDENT", imported, IMPORT, "importing for a student that does not exist")
+    _refused(recorder, "PP-FAIL-UNKNOWN-STUDENT", imported, IMPORT, "importing for a student that does not exist")
 
 
-def test_import_without_assignment_refused(suite: SuiteSession) -> None:
-    _writes_allowed(suite)
+@validates("PP-FAIL-NO-ASSIGNMENT", "PP-FAIL-STATUS", checks=COMMON, aspects=("schema",), operations=(IMPORT,))
+def test_import_without_assignment_refused(suite: SuiteSession, recorder: Recorder) -> None:
+    _writes_allowed(suite, recorder)
     student = roles(suite.world.fixtures).unassigned
     if student is None:
         reason = "the fixtures name no student outside every class, so no pair is known never to have been assigned"
-        skip_requirement("PP-FAIL-NO-ASSIGNMENT", reason)
+        recorder.skip("PP-FAIL-NO-ASSIGNMENT", reason)
         pytest.skip(reason)
     for lesson in suite.world.fixtures.external_lessons:
         # Witness first: progress is a read, and it answers only for a pair that has an assignment.
         params = {"student": student, "lesson": lesson.sourcedId}
         progress = suite.get(powerpath_path(PROGRESS), params=params)
         if progress.status == 200:
-            skip_requirement(
+            recorder.skip(
                 "PP-FAIL-NO-ASSIGNMENT",
                 f"{student} already has an assignment of {lesson.sourcedId} (from an earlier run against this target?)",
             )
             continue
         _refused(
+            recorder,
             "PP-FAIL-NO-ASSIGNMENT",
             _import(suite, student, lesson.sourcedId),
             IMPORT,
@@ -144,14 +166,14 @@ def test_import_without_assignment_refused(suite: SuiteSession) -> None:
 
 
 @pytest.fixture
-def tool_outage(suite: SuiteSession) -> Iterator[ToolDriver]:
+def tool_outage(suite: SuiteSession, recorder: Recorder) -> Iterator[ToolDriver]:
     """A driver whose outages are always switched off again, whatever the test does."""
     if suite.tool_control is None:
-        skip_requirement("PP-FAIL-TOOL", "the target offers no tool control interface: a tool error cannot be caused")
+        recorder.skip("PP-FAIL-TOOL", "the target offers no tool control interface: a tool error cannot be caused")
         pytest.skip("the target offers no tool control interface: a tool error cannot be caused")
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # An outage is server-wide: other workers' imports would fail meanwhile.
-        skip_requirement("PP-FAIL-TOOL", "parallel workers: a tool outage would break other tests' requests")
+        recorder.skip("PP-FAIL-TOOL", "parallel workers: a tool outage would break other tests' requests")
         pytest.skip("parallel workers: a tool outage would break other tests' requests")
     driver = ToolDriver(suite.tool_control, suite.send)
     tools = {lesson.toolProvider for lesson in suite.world.fixtures.external_lessons if lesson.toolProvider}
@@ -162,9 +184,10 @@ def tool_outage(suite: SuiteSession) -> Iterator[ToolDriver]:
             driver.outage(tool, False)
 
 
-def test_tool_error_refused(suite: SuiteSession, tool_outage: ToolDriver) -> None:
+@validates("PP-FAIL-TOOL", "PP-FAIL-STATUS", checks=COMMON, aspects=("success", "schema"), operations=(ASSIGN, IMPORT))
+def test_tool_error_refused(suite: SuiteSession, recorder: Recorder, tool_outage: ToolDriver) -> None:
     """Seed 004: import fails on 'any other problem on the Edulastic or MasteryTrack API'."""
-    _writes_allowed(suite)
+    _writes_allowed(suite, recorder)
     student = roles(suite.world.fixtures).skipping
     for tool in TOOL_PROVIDERS:
         lesson = next((x for x in suite.world.fixtures.external_lessons if x.toolProvider == tool), None)
@@ -172,18 +195,18 @@ def test_tool_error_refused(suite: SuiteSession, tool_outage: ToolDriver) -> Non
             continue
         # After an assignment the latest attempt is unfinalized, so the import must ask the tool.
         body = {"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True}
-        judge(suite.send("POST", powerpath_path(ASSIGN), json_body=body), ASSIGN, expect_success=True)
+        recorder.judge(suite.send("POST", powerpath_path(ASSIGN), json_body=body), ASSIGN, expect_success=True)
         tool_outage.outage(tool, True)
         try:
             imported = _import(suite, student, lesson.sourcedId)
         finally:
             tool_outage.outage(tool, False)
-        _refused("PP-FAIL-TOOL", imported, IMPORT, f"import while {tool} fails")
+        _refused(recorder, "PP-FAIL-TOOL", imported, IMPORT, f"import while {tool} fails")
 
 
-def _any_external(suite: SuiteSession) -> Lesson:
+def _any_external(suite: SuiteSession, recorder: Recorder) -> Lesson:
     lessons = suite.world.fixtures.external_lessons
     if not lessons:
-        skip_requirement("PP-FAIL-UNKNOWN-STUDENT", "the fixtures name no external-test lesson")
+        recorder.skip("PP-FAIL-UNKNOWN-STUDENT", "the fixtures name no external-test lesson")
         pytest.skip("no external-test lesson in the fixtures")
     return lessons[0]

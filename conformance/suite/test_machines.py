@@ -1,4 +1,4 @@
-"""The gradebook state machines, run against the target (issue 5): upsert and round-trip,
+"""The gradebook state machines, run against the target: upsert and round-trip,
 sourcedIdPairs and 404s, soft delete and collections. A failure prints the shrunk step sequence
 as curl commands."""
 
@@ -12,7 +12,7 @@ from conformance.machines.base import ConformanceMachine
 from conformance.machines.collections import CollectionMachine
 from conformance.machines.pairs import PairsMachine
 from conformance.machines.upsert import UpsertMachine
-from conformance.suite.session import SuiteSession
+from conformance.session.suite_session import SuiteSession
 
 MACHINES: dict[str, type[ConformanceMachine]] = {
     "upsert": UpsertMachine,

@@ -5,38 +5,49 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.operations import ENTITIES, Entity, Operation, by_id, operations
-from conformance.suite.judge import expect, judge
-from conformance.suite.session import SuiteSession, collection_path, item_path
-from conformance.suite.world import baseline
+from conformance.checks import Recorder
+from conformance.checks.registry import validates
+from conformance.contract.operations import ENTITIES, Entity, Operation, operations
+from conformance.session.suite_session import SuiteSession, item_path
+from conformance.session.world import baseline
+from conformance.suite.harness import RunPlugin
+from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
 
 
 @pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.singular)
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
-def test_unknown_record(entity: Entity, method: str, suite: SuiteSession) -> None:
+@validates(checks=COMMON, aspects=("not-found",), operations=("get{Entity}", "delete{Entity}"))
+def test_unknown_record(entity: Entity, method: str, suite: SuiteSession, recorder: Recorder) -> None:
     if method == "DELETE" and suite.options.read_only:
         pytest.skip("read-only run: writes are not sent")
     missing = suite.world.fresh_id(entity.singular) + "-never-created"
     exchange = suite.send(method, item_path(entity.singular, missing))
     op = ("get" if method == "GET" else "delete") + entity.singular[0].upper() + entity.singular[1:]
-    judge(exchange, op, expect_not_found=True)
+    recorder.judge(exchange, op, expect_not_found=True)
 
 
-def _scoped() -> list[Operation]:
-    return [op for op in operations() if op.scope and op.method == "GET"]
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The scoped lists of the run's profile (at collection: the run decides the table)."""
+    if metafunc.function is test_unknown_parent:
+        ops = operations(RunPlugin.profile_of(metafunc.config))
+        scoped = [op for op in ops if op.scope and op.method == "GET"]
+        metafunc.parametrize("op", scoped, ids=[op.id for op in scoped])
 
 
-@pytest.mark.parametrize("op", _scoped(), ids=lambda op: op.id)
-def test_unknown_parent(op: Operation, suite: SuiteSession) -> None:
+@validates(checks=COMMON, aspects=("not-found",))
+def test_unknown_parent(op: Operation, suite: SuiteSession, recorder: Recorder) -> None:
     """Each scoped list names its missing parent with the documented message."""
     values = {
         name: suite.world.fresh_id(kind) + "-never-created" for name, kind in zip(op.path_params, op.scope, strict=True)
     }
     exchange = suite.get(op.path.format(**values))
-    judge(exchange, op.id, expect_not_found=True)
+    recorder.judge(exchange, op.id, expect_not_found=True)
 
 
-def test_results_for_unknown_line_item_store_nothing(suite: SuiteSession) -> None:
+@validates(
+    "GB-RESULT-POST-UNKNOWN-LINEITEM", checks=COMMON, aspects=("not-found",), operations=("createResultForLineItem",)
+)
+def test_results_for_unknown_line_item_store_nothing(suite: SuiteSession, recorder: Recorder) -> None:
     if suite.options.read_only:
         pytest.skip("read-only run: writes are not sent")
     suite.ensure_anchors()
@@ -45,12 +56,12 @@ def test_results_for_unknown_line_item_store_nothing(suite: SuiteSession) -> Non
     supplied = world.fresh_id("result")
     result = baseline("result", world, supplied) | {"lineItem": world.ref("lineItem", missing)}
     post = suite.send("POST", f"{item_path('lineItem', missing)}/results", json_body={"results": [result]})
-    judge(post, by_id()["createResultForLineItem"].id, expect_not_found=True)
+    recorder.judge(post, "createResultForLineItem", expect_not_found=True)
     got = suite.get(item_path("result", supplied))
-    listed = suite.get(collection_path("result"), params={"filter": f"sourcedId='{supplied}'"})
+    listed = suite.get(suite.collection_path("result"), params={"filter": f"sourcedId='{supplied}'"})
     body = listed.try_json()
     count = len(body.get("results", [])) if isinstance(body, dict) and isinstance(body.get("results"), list) else None
-    expect(
+    recorder.expect(
         "GB-RESULT-POST-UNKNOWN-LINEITEM",
         got.status == 404 and count == 0,
         listed,

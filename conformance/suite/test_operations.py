@@ -16,30 +16,37 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from conformance.checks import raise_for, verify
+from conformance.checks import Recorder, raise_for
 from conformance.checks.contract import schemathesis_checks
-from conformance.checks.errors import ERROR_CHECKS
+from conformance.checks.error_bodies import ERROR_CHECKS
+from conformance.checks.registry import validates
 from conformance.checks.responses import RESPONSE_CHECKS
 from conformance.contract.operations import Operation, operations
+from conformance.session.suite_session import SuiteSession, api_schema
 from conformance.suite.cases import prepare_negative, prepare_positive, send_case
-from conformance.suite.session import SuiteSession, api_schema
+from conformance.suite.harness import RunPlugin
+from conformance.suite.judge import recorder_fixture  # noqa: F401 (a fixture)
 
 CHECKS = (schemathesis_checks, *ERROR_CHECKS, *RESPONSE_CHECKS)
 MODES = {"positive": ("strict", GenerationMode.POSITIVE), "negative": ("lenient", GenerationMode.NEGATIVE)}
 
 
-def _params() -> list[object]:
-    return [pytest.param(op, mode, id=f"{op.id}-{mode}") for op in operations() for mode in MODES]
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every operation of the run's profile, in both modes (at collection: the run decides the table)."""
+    if metafunc.function is test_operation:
+        ops = operations(RunPlugin.profile_of(metafunc.config))
+        params = [pytest.param(op, mode, id=f"{op.id}-{mode}") for op in ops for mode in MODES]
+        metafunc.parametrize(("op", "mode"), params)
 
 
-@pytest.mark.parametrize(("op", "mode"), _params())
-def test_operation(op: Operation, mode: str, suite: SuiteSession) -> None:
+@validates(checks=CHECKS, aspects=("success", "schema", "not-found"))
+def test_operation(op: Operation, mode: str, suite: SuiteSession, recorder: Recorder) -> None:
     if suite.options.read_only and op.writes:
         pytest.skip("read-only run: writes are not sent")
     if op.service == "powerpath" and not suite.world.fixtures.external_lessons:
         pytest.skip("the fixtures name no external-test lesson")
     reading, generation = MODES[mode]
-    strategy = api_schema(reading)[op.path][op.method].as_strategy(generation_mode=generation)
+    strategy = api_schema(reading, suite.target.profile)[op.path][op.method].as_strategy(generation_mode=generation)
     prepare = prepare_positive if mode == "positive" else prepare_negative
 
     @seed(suite.options.seed ^ zlib.crc32(f"{op.id}/{mode}".encode()))
@@ -55,7 +62,7 @@ def test_operation(op: Operation, mode: str, suite: SuiteSession) -> None:
     def run(case: object) -> None:
         ctx = prepare(suite, op, case)
         exchange = send_case(suite, case)
-        raise_for(verify(ctx, exchange, CHECKS))
+        raise_for(recorder.verify(ctx, exchange, CHECKS))
 
     try:
         run()

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from conformance import cli
+from conformance import cli, settings
 from conformance.contract import schemas
+from conformance.exits import Exit
 
 from ._support import REPO
 
@@ -46,7 +47,7 @@ def run(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> R
         return code, captured.out, captured.err
 
     def child(*args: str) -> tuple[int, str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(cli.ENV_PREFIX)}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
         done = subprocess.run(
             [sys.executable, "-m", "conformance", *args],
             cwd=REPO,
@@ -68,7 +69,7 @@ def write(tmp_path: Path, data: Any, name: str = "payload.json") -> Path:
 
 
 def assert_usage_error(code: int, out: str, err: str) -> None:
-    assert code == cli.EXIT_USAGE
+    assert code == Exit.USAGE
     assert out == ""
     assert err.startswith("oneroster-conformance: error: ")
     assert err.count("\n") == 1, err
@@ -79,7 +80,7 @@ def test_valid_payload_exits_0(run: Run, tmp_path: Path) -> None:
     """A payload valid under both readings: exit 0, one 'valid' line, no strict note."""
     path = write(tmp_path, {"result": RESULT_STRICT})
     code, out, err = run("validate", "result.putRequest", str(path))
-    assert (code, err) == (cli.EXIT_OK, "")
+    assert (code, err) == (Exit.OK, "")
     assert out == f"{path}: valid result.putRequest (lenient reading)\n"
 
 
@@ -89,7 +90,7 @@ def test_lenient_valid_payload_names_the_strict_only_gaps(run: Run, tmp_path: Pa
     code, out, _ = run("validate", "result.putRequest", str(path))
     gaps = schemas.problems("result.putRequest", {"result": RESULT_LENIENT}, "strict")
     assert gaps, "the payload was meant to have strict-only gaps"
-    assert code == cli.EXIT_OK
+    assert code == Exit.OK
     assert out.startswith(f"{path}: valid result.putRequest (lenient reading)")
     assert "strict" in out
     assert all(str(gap) in out for gap in gaps)
@@ -99,7 +100,7 @@ def test_strict_reading_rejects_the_strict_only_gaps(run: Run, tmp_path: Path) -
     """With --reading strict the same payload is invalid: exit 1, the missing members named."""
     path = write(tmp_path, {"result": RESULT_LENIENT})
     code, out, _ = run("validate", "result.putRequest", str(path), "--reading", "strict")
-    assert code == cli.EXIT_FAILED
+    assert code == Exit.FAILED
     for gap in schemas.problems("result.putRequest", {"result": RESULT_LENIENT}, "strict"):
         assert f"{path}: {gap}\n" in out
 
@@ -110,7 +111,7 @@ def test_invalid_payload_exits_1_with_each_pointer_and_reason(run: Run, tmp_path
     code, out, err = run("validate", "result.putRequest", str(path))
     found = schemas.problems("result.putRequest", {"result": RESULT_BROKEN}, "lenient")
     assert len(found) >= 5
-    assert (code, err) == (cli.EXIT_FAILED, "")
+    assert (code, err) == (Exit.FAILED, "")
     lines = out.splitlines()
     assert lines[:-1] == [f"{path}: {problem.pointer}: {problem.message}" for problem in found]
     assert str(len(found)) in lines[-1] and "invalid" in lines[-1]
@@ -155,7 +156,7 @@ def test_missing_arguments_exit_2(run: Run) -> None:
 def test_list_shows_every_kind_and_its_readings(run: Run) -> None:
     """'validate --list' prints each kind once, marking those with a lenient and a strict reading."""
     code, out, _ = run("validate", "--list")
-    assert code == cli.EXIT_OK
+    assert code == Exit.OK
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == list(schemas.kinds())
     for line in lines:

@@ -1,4 +1,4 @@
-"""Hostile targets: tiny loopback HTTP servers that misbehave on purpose (issue 8).
+"""Hostile targets: tiny loopback HTTP servers that misbehave on purpose.
 
 Each is a raw-socket server on 127.0.0.0/8 with a bounded lifetime: its accept loop ends after
 ``lifetime`` seconds (or at ``stop()``), and every wait inside a handler ends then too. Raw sockets,

@@ -1,4 +1,4 @@
-"""The client's defences, one at a time, in-process against hostile loopback servers (issue 8):
+"""The client's defences, one at a time, in-process against hostile loopback servers:
 the request deadline, the body cap, redirects, retry waiting, a target that stops answering, a
 token endpoint that breaks mid-run — and the checks turning a transport failure into a failed
 finding of the requirement being checked."""
@@ -10,9 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance import client as client_module
-from conformance.checks import TRANSPORT_FAILURE, Context, Finding, record, verify
-from conformance.checks.errors import ERROR_CHECKS
+from conformance.checks import TRANSPORT_FAILURE, Context, Finding, Recorder
+from conformance.checks.error_bodies import ERROR_CHECKS
 from conformance.checks.mapping import not_found_requirement, success_requirement
 from conformance.checks.responses import RESPONSE_CHECKS
 from conformance.client import (
@@ -23,10 +22,12 @@ from conformance.client import (
     Exchange,
     SuiteClient,
 )
+from conformance.client import _client as client_module  # where MAX_THROTTLED_WAIT is read
 from conformance.contract.operations import BY_ID
 from conformance.guard import Guard, RunStopped
 from conformance.ledger import Ledger
-from conformance.suite.targeting import OPTIONS
+from conformance.profiles import TIMEBACK
+from conformance.settings import OPTIONS
 from conformance.target import Target, make_target
 
 from .servers import HostileServer
@@ -154,15 +155,21 @@ def _unanswered(method: str = "GET", error: str = "timed out (ReadTimeout, 30 s)
 @pytest.mark.parametrize(
     ("ctx", "requirement"),
     [
-        (Context(BY_ID["putResult"], "positive", expect_success=True), success_requirement(BY_ID["putResult"])),
-        (Context(BY_ID["getLineItem"], "probe", expect_not_found=True), not_found_requirement(BY_ID["getLineItem"])),
+        (
+            Context(BY_ID["putResult"], "positive", expect_success=True),
+            success_requirement(BY_ID["putResult"], TIMEBACK),
+        ),
+        (
+            Context(BY_ID["getLineItem"], "probe", expect_not_found=True),
+            not_found_requirement(BY_ID["getLineItem"], TIMEBACK),
+        ),
         (Context(BY_ID["getLineItem"], "probe"), "GEN-NO-SERVER-ERROR"),
     ],
     ids=["expected-success", "expected-404", "probe"],
 )
 def test_verify_fails_the_requirement_an_unanswered_exchange_was_checking(ctx: Context, requirement: str) -> None:
     ledger = Ledger()
-    failures = verify(ctx, _unanswered(), (*ERROR_CHECKS, *RESPONSE_CHECKS), ledger)
+    failures = Recorder(ledger, TIMEBACK).verify(ctx, _unanswered(), (*ERROR_CHECKS, *RESPONSE_CHECKS))
     assert [f.finding.requirement for f in failures] == [requirement]
     finding = failures[0].finding
     assert (finding.title, finding.actual) == (TRANSPORT_FAILURE, "timed out (ReadTimeout, 30 s)")
@@ -173,14 +180,16 @@ def test_verify_fails_the_requirement_an_unanswered_exchange_was_checking(ctx: C
 
 def test_record_turns_any_verdict_on_an_unanswered_exchange_into_a_transport_failure() -> None:
     ledger = Ledger()
-    passed = record(Finding.ok("GEN-AUTH-REQUIRED"), _unanswered(), ledger)
+    passed = Recorder(ledger, TIMEBACK).record(Finding.ok("GEN-AUTH-REQUIRED"), _unanswered())
     assert passed is not None and passed.finding.title == TRANSPORT_FAILURE
-    wrong = record(Finding.fail("GEN-AUTH-REQUIRED", "Not 401", "401", "status None"), _unanswered(), ledger)
+    wrong = Recorder(ledger, TIMEBACK).record(
+        Finding.fail("GEN-AUTH-REQUIRED", "Not 401", "401", "status None"), _unanswered()
+    )
     assert wrong is not None and wrong.finding.title == TRANSPORT_FAILURE
     # A failure whose earlier step went unanswered is explained by that step.
     answered = Exchange("GET", "http://127.0.0.1:9/y", {}, None, status=404)
     step = _unanswered("PUT", "transport error: [Errno 104] Connection reset by peer")
-    later = record(Finding.fail("GB-SOFT-DELETE", "t", "e", "a"), answered, ledger, steps=(step, answered))
+    later = Recorder(ledger, TIMEBACK).record(Finding.fail("GB-SOFT-DELETE", "t", "e", "a"), answered, (step, answered))
     assert later is not None and later.finding.actual.endswith("Connection reset by peer")
     assert ledger.entries["GEN-AUTH-REQUIRED"].passed == 0
 
@@ -189,5 +198,6 @@ def test_an_unsent_request_is_not_the_targets_failure() -> None:
     unsent = _unanswered(error="invalid request: bad URL")
     unsent.unsent = True
     ledger = Ledger()
-    assert verify(Context(BY_ID["putResult"], "positive", expect_success=True), unsent, RESPONSE_CHECKS, ledger) == []
+    context = Context(BY_ID["putResult"], "positive", expect_success=True)
+    assert Recorder(ledger, TIMEBACK).verify(context, unsent, RESPONSE_CHECKS) == []
     assert ledger.entries == {}

@@ -1,4 +1,4 @@
-"""Safety on real servers (issue 8), proven against the embedded reference server through a
+"""Safety on real servers, proven against the embedded reference server through a
 recording reverse proxy: ``--read-only`` sends nothing but GETs; every write names the run's prefix;
 cleanup runs when the run is interrupted (SIGINT, SIGTERM) and leaves no active record behind;
 the time budget cuts a run short, honestly."""

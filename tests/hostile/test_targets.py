@@ -1,4 +1,4 @@
-"""`oneroster-conformance run` against hostile targets (issue 8): servers that hang, reset, flood,
+"""`oneroster-conformance run` against hostile targets: servers that hang, reset, flood,
 drip, redirect, fail or throttle, and token endpoints that break.
 
 Every run must end within a bound, exit 3 (nothing usable answered before any test) or 1 (the run

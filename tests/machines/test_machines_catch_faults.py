@@ -1,5 +1,5 @@
 """Each gradebook state machine fails, naming the broken requirement, on reference-server faults that
-break its property (issue 5, acceptance 2) — and prints the shrunk steps as curl commands."""
+break its property — and prints the shrunk steps as curl commands."""
 
 from __future__ import annotations
 

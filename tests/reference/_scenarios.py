@@ -1,6 +1,11 @@
 """What the fault tests of both profiles share: stimuli on /results with bodies in a profile's binding,
 and the scenarios that observe a fault the same way in either profile (a scenario answers True when
-the server shows the deviation)."""
+the server shows the deviation).
+
+A scenario is optional: the fault data (conformance/reference/faults.toml) already makes the kill
+matrix check that the suite catches every fault, so a new fault needs no scenario to be accepted.
+What a scenario adds is a direct, fast look at the deviation itself. A scenario must name a fault
+the data declares for its profile (``undeclared``)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from conformance import profiles
+from conformance.reference.faults import registry
 
 from ._records import result
 from ._support import TLS, Api, G, ThreadServer, uid
@@ -76,10 +84,15 @@ class Probe:
         return result(sourced_id, profile=self.profile, **extra)
 
 
-def assert_the_fault_shows(serve: Serve, scenario: Scenario, name: str, profile: str | None = None) -> None:
+def assert_the_fault_shows(serve: Serve, scenario: Scenario, name: str, profile: str = profiles.DEFAULT) -> None:
     """``scenario`` observes the fault ``name`` on a server of ``profile`` with it on, and not on a correct one."""
     assert scenario(serve([name], profile=profile)[1]) is True, f"{name}: the deviation was not observed"
     assert scenario(serve(profile=profile)[1]) is False, f"{name}: a correct server shows the deviation"
+
+
+def undeclared(scenarios: dict[str, Scenario], profile: str) -> list[str]:
+    """The scenario names that are no fault of ``profile``: a renamed, removed or misspelt fault."""
+    return sorted(set(scenarios) - set(registry(profile)))
 
 
 def missing(api: Api) -> httpx.Response:

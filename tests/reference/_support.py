@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from conformance import profiles
 from conformance.contract import schemas
 from conformance.contract.operations import ENTITY, GRADEBOOK, Entity, Operation
 from conformance.fixtures import Fixtures
@@ -38,7 +39,7 @@ class ThreadServer:
         db: str | None = None,
         token_lifetime: int = 3600,
         fixtures: Fixtures | None = None,
-        profile: str | None = None,
+        profile: str = profiles.DEFAULT,
     ) -> None:
         self.app = create_app(
             client_id=CLIENT_ID,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conformance import fixtures
-from conformance.reference.tools import result_id
+from conformance.reference.tool_doubles import result_id
 
 from ._support import TLS, Api, G, ThreadServer, assert_imsx, assert_valid
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from conformance.reference import query
-from conformance.reference.errors import ApiError
+from conformance.reference.imsx_errors import ApiError
 
 from ._records import result
 from ._support import Api, G, assert_imsx

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from conformance import checks
-from conformance.checks import Finding
+from conformance.checks import Finding, Recorder
 from conformance.client import Exchange
 from conformance.ledger import Ledger
 from conformance.reporting import allure_live
-from conformance.suite import session
+from conformance.run import Run, RunOptions
+from conformance.target import Target
 
 
 class _Config:
@@ -32,26 +32,30 @@ class _Config:
         self.cleanups.append(func)
 
 
+def _run() -> Run:
+    return Run(Target("http://127.0.0.1:9", token="t" * 8), RunOptions(), "octest")
+
+
 def test_nothing_is_observed_without_alluredir() -> None:
-    before = (list(session.EXCHANGED), list(checks.RECORDED))
-    config = _Config(None)
-    assert allure_live.install(config) is None  # type: ignore[arg-type]
-    assert before == (session.EXCHANGED, checks.RECORDED)
+    run, config = _run(), _Config(None)
+    assert allure_live.install(config, run) is None  # type: ignore[arg-type]
+    assert (run.exchange_observers, run.finding_observers) == ([], [])
     assert config.registered == []
 
 
 def test_observes_only_while_a_test_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     emitted: list[Exchange] = []
     monkeypatch.setattr(allure_live.allure_steps, "emit", lambda exchange, allure: emitted.append(exchange))
-    config = _Config("/tmp/allure-results")
-    recorder = allure_live.install(config)  # type: ignore[arg-type]
+    run, config = _run(), _Config("/tmp/allure-results")
+    recorder = allure_live.install(config, run)  # type: ignore[arg-type]
     assert recorder is not None and config.registered == [recorder]
-    assert allure_live.install(config) is None  # type: ignore[arg-type]  # once per config
+    assert allure_live.install(config, run) is None  # type: ignore[arg-type]  # once per config
+    findings = Recorder(Ledger(), run.target.profile, run.finding_observers)
     try:
         exchange = Exchange("GET", "http://127.0.0.1:1/x", {}, None, status=200)
-        for observer in session.EXCHANGED:
+        for observer in run.exchange_observers:
             observer(exchange)
-        checks.record(Finding.ok("GEN-NO-SERVER-ERROR"), exchange, ledger=Ledger())
+        findings.record(Finding.ok("GEN-NO-SERVER-ERROR"), exchange)
         assert emitted == [] and recorder.current is None  # no test is running
 
         item = SimpleNamespace(
@@ -61,9 +65,9 @@ def test_observes_only_while_a_test_runs(monkeypatch: pytest.MonkeyPatch) -> Non
             obj=SimpleNamespace(__doc__="Doc."),
         )
         recorder.pytest_runtest_setup(item)  # type: ignore[arg-type]
-        for observer in session.EXCHANGED:
+        for observer in run.exchange_observers:
             observer(exchange)
-        checks.record(Finding.ok("GEN-NO-SERVER-ERROR"), exchange, ledger=Ledger())
+        findings.record(Finding.ok("GEN-NO-SERVER-ERROR"), exchange)
         assert emitted == [exchange]
         assert recorder.current is not None
         assert (recorder.current.function, recorder.current.params, recorder.current.doc) == (
@@ -75,8 +79,8 @@ def test_observes_only_while_a_test_runs(monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         for cleanup in config.cleanups:
             cleanup()
-    assert recorder.on_exchange not in session.EXCHANGED
-    assert recorder.on_record not in checks.RECORDED
+    assert recorder.on_exchange not in run.exchange_observers
+    assert recorder.on_record not in run.finding_observers
 
 
 def test_teardowns_are_named_for_a_vendor_and_pytest_bookkeeping_is_not_reported() -> None:

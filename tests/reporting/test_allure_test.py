@@ -9,11 +9,12 @@ from conformance import catalogue, redaction
 from conformance.checks import Failure, Finding
 from conformance.client import Exchange
 from conformance.contract.operations import BY_ID, ENTITY
+from conformance.profiles import TIMEBACK
 from conformance.reporting.allure_test import RecordedTest, describe, feature_of_area, title
 
 
 def _note(test: RecordedTest, finding: Finding, exchange: Exchange | None = None) -> None:
-    requirement = catalogue.get(finding.requirement)
+    requirement = catalogue.get(finding.requirement, TIMEBACK)
     failed = finding.outcome == "failed" and requirement.level != "INFO"
     test.note(finding, requirement, Failure(finding, exchange) if failed else None)
 
@@ -80,7 +81,8 @@ def test_failure_attachment_is_the_last_failure_redacted() -> None:
     shown = describe(test)
     assert (
         shown.title
-        == "Contract fuzzing: PUT /results/{sourcedId}, positive — " + catalogue.get("GB-RESULT-PUT-UPSERT").title
+        == "Contract fuzzing: PUT /results/{sourcedId}, positive — "
+        + catalogue.get("GB-RESULT-PUT-UPSERT", TIMEBACK).title
     )
     ((name, text),) = shown.attachments
     assert name == "GB-RESULT-PUT-UPSERT failure"
@@ -99,7 +101,7 @@ def test_failed_requirements_are_named_in_a_many_requirement_title() -> None:
 def test_description_is_escaped_and_url_sources_are_links() -> None:
     test = RecordedTest("test_x", doc="Checks <b>things</b>.\n\nMore text.")
     requirement = replace(
-        catalogue.get("GEN-NO-SERVER-ERROR"), statement="a <script> b", source="https://example.org/spec#x"
+        catalogue.get("GEN-NO-SERVER-ERROR", TIMEBACK), statement="a <script> b", source="https://example.org/spec#x"
     )
     test.note(Finding.ok(requirement.id), requirement, None)
     shown = describe(test)

@@ -51,17 +51,41 @@ def test_code_cites_only_known_requirements() -> None:
     cited = set()
     for path in PACKAGE.rglob("*.py"):
         cited |= set(LITERAL_ID.findall(path.read_text(encoding="utf-8")))
-    unknown = sorted(c for c in cited if c not in catalogue.catalogue() and not c.endswith("-"))
+    known = {i for name in profiles.NAMES for i in catalogue.catalogue(name)}
+    unknown = sorted(c for c in cited if c not in known and not c.endswith("-"))
     assert not unknown, f"cited but not in the catalogue: {unknown}"
 
 
 def test_mapping_resolves_every_operation_to_known_requirements(profile: str) -> None:
     held = catalogue.catalogue(profile)
     for op in operations(profile):
-        assert mapping.success_requirement(op) in held, op.id
-        assert mapping.schema_requirement(op) in held, op.id
-        nf = mapping.not_found_requirement(op)
+        assert mapping.success_requirement(op, profile) in held, op.id
+        assert mapping.schema_requirement(op, profile) in held, op.id
+        nf = mapping.not_found_requirement(op, profile)
         assert nf is None or nf in held, op.id
+
+
+def test_aspects_are_about_the_outcomes_of_operations(profile: str) -> None:
+    """Each operation's outcome speaks to one requirement per aspect; a schema requirement is about
+    operations that answer with a record of it."""
+    held = catalogue.catalogue(profile)
+    table = by_id(profile)
+    for req in held.values():
+        assert req.aspect is None or req.aspect in catalogue.ASPECTS, req.id
+        if req.aspect is not None:
+            assert req.operations, f"{req.id}: an aspect without operations"
+        if req.aspect == "schema":
+            for name in req.operations:
+                op = table[name]
+                assert op.response is not None and op.response.startswith(f"{op.entity}."), (req.id, name)
+    for op in operations(profile):
+        succeeding = [r.id for r in held.values() if r.aspect == "success" and op.id in r.operations]
+        assert len(succeeding) == 1, (op.id, succeeding)
+        for aspect in ("schema", "not-found"):
+            found = [r.id for r in held.values() if r.aspect == aspect and op.id in r.operations]
+            assert len(found) <= 1, (op.id, aspect, found)
+    assert mapping.success_requirement(table["putResult"], profile) == "GB-RESULT-PUT-UPSERT"
+    assert mapping.not_found_requirement(table["getResultsForClass"], profile) == "GB-SCOPED-NOT-FOUND"
 
 
 def test_every_entity_has_its_requirement_family(profile: str) -> None:
@@ -89,4 +113,4 @@ def test_the_official_profile_rewords_what_differs_and_drops_what_it_lacks() -> 
 
 def test_unknown_id_is_refused() -> None:
     with pytest.raises(catalogue.UnknownRequirement):
-        catalogue.get("GB-NOTHING-HERE")
+        catalogue.get("GB-NOTHING-HERE", profiles.TIMEBACK)

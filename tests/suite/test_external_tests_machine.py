@@ -13,14 +13,14 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance.checks import ConformanceFailure
+from conformance.checks import ConformanceFailure, Recorder
 from conformance.client import SuiteClient
-from conformance.ledger import LEDGER
+from conformance.ledger import Ledger
 from conformance.machines.external_tests import ExternalTestMachine
-from conformance.machines.tools import discover
+from conformance.machines.tool_control import discover
 from conformance.reference import embedded
-from conformance.suite.session import Options, SuiteSession
-from conformance.suite.world import World
+from conformance.session.suite_session import Options, SuiteSession
+from conformance.session.world import World
 from conformance.target import make_target
 from tests._cli import Outcome, against
 
@@ -37,6 +37,9 @@ SETTINGS = settings(
 )
 
 
+LEDGER = Ledger()  # what this module's machines recorded
+
+
 @contextmanager
 def session_for(*faults: str, control: bool = True) -> Iterator[SuiteSession]:
     server = embedded.start(faults=faults)
@@ -48,7 +51,13 @@ def session_for(*faults: str, control: bool = True) -> Iterator[SuiteSession]:
             client_secret=server.client_secret,
         )
         client = SuiteClient(target)
-        session = SuiteSession(target, client, World(target.fixtures(), "selftest-"), Options())
+        session = SuiteSession(
+            target,
+            client,
+            World(target.fixtures(), "selftest-", target.profile),
+            Options(),
+            Recorder(LEDGER, target.profile),
+        )
         session.tool_control = discover(client) if control else None
         try:
             yield session

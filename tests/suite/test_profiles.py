@@ -1,18 +1,17 @@
-"""Issue 10: one suite, two profiles. The official binding's operation table is the official spec's;
-payloads and answers are read in the active profile's dialect; a failed run that looks like the
-other dialect says so."""
+"""One suite, two profiles. The official binding's operation table is the official spec's;
+payloads and answers are read in each profile's dialect; a failed run that looks like the other
+dialect says so."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
-from conformance import dialect, profiles
+from conformance import profiles
 from conformance.client import Exchange
 from conformance.contract.operations import GRADEBOOK, operations
 from conformance.suite import dialect_hint
@@ -20,16 +19,6 @@ from conformance.suite import dialect_hint
 OFFICIAL_SPEC = (
     Path(__file__).resolve().parents[3] / "shared" / "reference" / "1edtech-oneroster-1p2-gradebook-openapi.yaml"
 )
-
-
-@pytest.fixture
-def official() -> Iterator[None]:
-    before = profiles.current()
-    profiles.activate(profiles.ONEEDTECH)
-    try:
-        yield
-    finally:
-        profiles.activate(before)
 
 
 def _shape(path: str) -> str:
@@ -64,30 +53,53 @@ def test_timeback_table_keeps_what_the_official_one_lacks() -> None:
 
 
 def test_references_dates_and_counts_in_timeback() -> None:
-    assert profiles.current() == profiles.TIMEBACK
-    assert dialect.ref("student", "s1") == {"sourcedId": "s1"}
-    assert dialect.date_value("scoreDate", "2024-09-02T08:00:00Z") == "2024-09-02T08:00:00Z"
+    timeback = profiles.get(profiles.TIMEBACK).dialect
+    assert timeback.ref("student", "s1") == {"sourcedId": "s1"}
+    assert timeback.date_value("scoreDate", "2024-09-02T08:00:00Z") == "2024-09-02T08:00:00Z"
     listed = _exchange("GET", 200, {"results": [], "totalCount": 7}, {"x-total-count": "3"})
-    assert dialect.total_count(listed) == 7  # the body counts in TimeBack's dialect; the header is benign
-    assert dialect.pairs({"sourcedIdPairs": {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}}) == [
-        {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}
-    ]
+    assert timeback.total_count(listed) == 7  # the body counts in TimeBack's dialect; the header is benign
+    assert timeback.count_source == "totalCount"
+    one = {"sourcedIdPairs": {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}}
+    assert timeback.pairs(one) == [{"suppliedSourcedId": "a", "allocatedSourcedId": "b"}]
+    assert timeback.pairs_shaped(one) and not timeback.pairs_shaped({"sourcedIdPairs": [one["sourcedIdPairs"]]})
+    assert timeback.put_answers_record and timeback.put_success == (201, 200)
+    assert timeback.collection_slash and timeback.null_references
+    assert timeback.server_set_members("2024-09-02T08:00:00Z") == {}
+    assert not timeback.extra_code_minors
 
 
-def test_references_dates_and_counts_in_the_official_binding(official: None) -> None:
-    ref = dialect.ref("school", "org-1", "https://example.org/ims/oneroster")
+def test_references_dates_and_counts_in_the_official_binding() -> None:
+    official = profiles.get(profiles.ONEEDTECH).dialect
+    ref = official.ref("school", "org-1", "https://example.org/ims/oneroster")
     assert ref == {
         "href": "https://example.org/ims/oneroster/rostering/v1p2/orgs/org-1",
         "sourcedId": "org-1",
         "type": "org",
     }
-    assert dialect.ref("lineItem", "li-1")["type"] == "lineItem"
-    assert dialect.date_value("scoreDate", "2024-09-02T08:00:00Z") == "2024-09-02"
-    assert dialect.date_value("assignDate", "2024-09-02T08:00:00Z") == "2024-09-02T08:00:00Z"
-    assert dialect.total_count(_exchange("GET", 200, {"results": []}, {"x-total-count": "3"})) == 3
-    assert dialect.total_count(_exchange("GET", 200, {"results": [], "totalCount": 3})) is None
-    assert dialect.total_count(_exchange("GET", 200, {"results": []}, {"x-total-count": "many"})) == "many"
-    assert not dialect.put_answers_record()
+    assert official.ref("lineItem", "li-1")["type"] == "lineItem"
+    assert official.date_value("scoreDate", "2024-09-02T08:00:00Z") == "2024-09-02"
+    assert official.date_value("assignDate", "2024-09-02T08:00:00Z") == "2024-09-02T08:00:00Z"
+    assert official.total_count(_exchange("GET", 200, {"results": []}, {"x-total-count": "3"})) == 3
+    assert official.total_count(_exchange("GET", 200, {"results": [], "totalCount": 3})) is None
+    assert official.total_count(_exchange("GET", 200, {"results": []}, {"x-total-count": "many"})) == "many"
+    assert official.count_source == "the X-Total-Count header"
+    pair = {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}
+    assert official.pairs_shaped({"sourcedIdPairs": [pair]}) and not official.pairs_shaped({"sourcedIdPairs": pair})
+    assert official.pairs_shaped({"sourcedIdPairs": [pair, pair]}, posted=2)
+    assert not official.put_answers_record and official.put_success == (201,)
+    assert not official.collection_slash and not official.null_references
+    assert official.server_set_members("2024-09-02T08:00:00Z") == {"dateLastModified": "2024-09-02T08:00:00Z"}
+    assert "invalid_filter_field" in official.extra_code_minors[400]
+
+
+def test_each_profile_names_what_differs() -> None:
+    """Nothing outside the profile definitions tells the profiles apart by name."""
+    timeback, official = profiles.get(profiles.TIMEBACK), profiles.get(profiles.ONEEDTECH)
+    assert (timeback.operations, official.operations) == ("timeback", "1edtech")
+    assert (timeback.wording, official.wording) == (None, "requirements.1edtech.toml")
+    assert (timeback.requirements, official.requirements) == (profiles.TIMEBACK, profiles.ONEEDTECH)
+    assert (timeback.file_tag, official.file_tag) == ("", profiles.ONEEDTECH)
+    assert profiles.resolve(None) == profiles.DEFAULT == profiles.TIMEBACK
 
 
 def _exchange(method: str, status: int, body: object, headers: dict[str, str] | None = None) -> Exchange:
@@ -106,7 +118,7 @@ def _exchange(method: str, status: int, body: object, headers: dict[str, str] | 
 
 
 def test_a_timeback_run_sees_signs_of_the_official_binding() -> None:
-    signs = dialect_hint.Signs()
+    signs = dialect_hint.Signs(profiles.TIMEBACK)
     signs.observe(_exchange("PUT", 201, None))
     signs.observe(_exchange("POST", 201, {"sourcedIdPairs": [{"suppliedSourcedId": "a", "allocatedSourcedId": "b"}]}))
     signs.observe(_exchange("GET", 200, {"results": []}, {"x-total-count": "0"}))
@@ -126,8 +138,8 @@ def test_a_timeback_run_sees_signs_of_the_official_binding() -> None:
     assert dialect_hint.hint(failed, Counter({"PUT answered 201 with no body": 40})) is None  # one kind of sign
 
 
-def test_an_official_run_sees_signs_of_timeback(official: None) -> None:
-    signs = dialect_hint.Signs()
+def test_an_official_run_sees_signs_of_timeback() -> None:
+    signs = dialect_hint.Signs(profiles.ONEEDTECH)
     signs.observe(_exchange("PUT", 201, {"result": {"sourcedId": "r"}}))
     signs.observe(_exchange("POST", 201, {"sourcedIdPairs": {"suppliedSourcedId": "a", "allocatedSourcedId": "b"}}))
     signs.observe(_exchange("GET", 200, {"results": [{"student": {"sourcedId": "s"}}], "totalCount": 1}))

@@ -1,4 +1,4 @@
-"""Issue 10 acceptance: the reference server in the official profile passes the suite in that profile
+"""The official profile: the reference server in the official profile passes the suite in that profile
 (ten seeds), and a run in one profile against a server of the other dialect fails with a hint that
 names the right profile."""
 

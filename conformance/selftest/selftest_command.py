@@ -1,5 +1,6 @@
 """``oneroster-conformance selftest``: the kill matrix of one profile, as a command (exit 0 only when
-every harmful fault is killed by its expected requirement and nothing benign fails)."""
+every harmful fault is killed by its expected requirement and nothing benign fails); ``--list``
+prints the profile's faults as a Markdown table instead of running anything."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from conformance import profiles
 from conformance.reference.faults import ALL
-from conformance.selftest.matrix import BASELINE, expectations, matrix_name, run_one, write
+from conformance.selftest.matrix import BASELINE, expectations, fault_table, matrix_name, run_one, write
 
 
 def _error(message: str) -> int:
@@ -22,6 +23,9 @@ def selftest(args: argparse.Namespace) -> int:
         profile = profiles.get(getattr(args, "profile", None) or profiles.TIMEBACK).name
     except profiles.UnknownProfile as exc:
         return _error(exc.args[0])
+    if getattr(args, "list", False):
+        print(fault_table(profile), end="")
+        return 0
     table = expectations(profile)
     if args.faults:
         names = [n.strip() for n in args.faults.split(",") if n.strip()]
@@ -49,7 +53,7 @@ def selftest(args: argparse.Namespace) -> int:
         rows.append(row)
         print(
             f"[{i}/{len(chosen)}] {row.fault}: {row.outcome} "
-            f"({', '.join(row.reported) or 'no failure'}; {row.seconds} s)",
+            f"({', '.join(row.reported) or row.error or 'no failure'}; {row.seconds} s)",
             file=sys.stderr,
         )
         write(rows, reports, profile)
@@ -61,6 +65,6 @@ def selftest(args: argparse.Namespace) -> int:
     for row in bad:
         print(
             f"  ✘ {row.fault}: {row.outcome}; expected {row.expected or 'a conformant run'}, "
-            f"reported {row.reported or 'nothing'}"
+            f"reported {row.reported or 'nothing'}{'; ' + row.error if row.error else ''}"
         )
     return 0 if not bad else 1

@@ -23,13 +23,12 @@ from types import FrameType
 import uvicorn
 
 from conformance import profiles
+from conformance.exits import Exit
 from conformance.fixtures import FixturesError
 from conformance.reference import faults as fault_registry
 from conformance.reference.app import create_app
 from conformance.reference.auth import TOKEN_PATH
 from conformance.reference.store import StoreError
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 class ConfigError(Exception):
@@ -102,13 +101,13 @@ def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        profile = profiles.activate(getattr(args, "profile", None) or profiles.TIMEBACK).name
+        profile = profiles.get(getattr(args, "profile", None) or profiles.DEFAULT).name
     except profiles.UnknownProfile as exc:
         print(f"oneroster-conformance: error: {exc.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     if args.list_faults:
         print(fault_registry.listing(profile))
-        return EXIT_OK
+        return Exit.OK
     try:
         port = _whole(args.port, "--port", 0, 65535)
         lifetime = _whole(args.token_lifetime, "--token-lifetime", 1, 10 * 365 * 24 * 3600)
@@ -141,5 +140,5 @@ def serve(args: argparse.Namespace) -> int:
                 server.run(sockets=[sock])
     except (ConfigError, fault_registry.UnknownFault, FixturesError, StoreError) as exc:
         print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK
+        return Exit.USAGE
+    return Exit.OK

@@ -5,11 +5,16 @@ query — and ask the server's dialect only for the few answers whose shape diff
 a bulk POST's ``sourcedIdPairs``, a collection's counts, an error body, a 404's wording and the
 references the server writes itself. ``Dialect`` is TimeBack's; ``Official`` overrides it for the
 1EdTech binding.
+
+The server's dialect is the sibling of the suite's (``conformance.dialect``): a profile's suite
+dialect names it (``Dialect.server``, a key of ``SERVERS``), and it is made for that profile, whose
+operation table, schemas and faults it serves. A new profile reuses a server dialect by naming it,
+or registers a subclass in ``SERVERS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,12 +25,12 @@ from conformance import profiles
 from conformance.contract.operations import GRADEBOOK, Entity
 from conformance.contract.schemas import Problem
 from conformance.reference import permissions, records
-from conformance.reference.errors import imsx
 from conformance.reference.faults import Faults
+from conformance.reference.imsx_errors import imsx
 from conformance.reference.query import ListQuery, page_fields
 
 if TYPE_CHECKING:
-    from conformance.reference.context import Context
+    from conformance.reference.context import ServerContext
 
 PAIRS_ALL = "sourcedIdPairsAll"  # TimeBack extension key: every pair of a bulk POST (it documents one object)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
@@ -34,13 +39,15 @@ ROSTERING = "/ims/oneroster/rostering/v1p2"
 class Dialect:
     """TimeBack: PUT answers the stored record, pairs are one object, counts are page fields."""
 
-    profile = profiles.TIMEBACK
     tools = True  # PowerPath's tool doubles, their control routes and the discovery document
     scopes: tuple[str, ...] = ()  # OAuth2 scopes a token may be granted: TimeBack documents none
     repeatable_query: tuple[str, ...] = ()  # query parameters that may be given more than once
     bulk_may_be_empty = False  # a bulk POST of no record: 422 here (TimeBack documents one or more)
 
-    def put_answer(self, ctx: Context, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
+    def __init__(self, profile: str = profiles.DEFAULT) -> None:
+        self.profile = profile  # whose operation table, schemas and faults this server serves
+
+    def put_answer(self, ctx: ServerContext, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
         if ctx.faults.on("put-returns-204"):
             return ctx.render.empty(204)
         status = 200 if updated and ctx.faults.on("benign-put-200-on-update") else 201
@@ -50,7 +57,13 @@ class Dialect:
         return {"sourcedIdPairs": pairs[0], PAIRS_ALL: pairs}
 
     def collection_answer(
-        self, ctx: Context, request: Request, entity: Entity, shown: list[dict[str, Any]], total: int, wanted: ListQuery
+        self,
+        ctx: ServerContext,
+        request: Request,
+        entity: Entity,
+        shown: list[dict[str, Any]],
+        total: int,
+        wanted: ListQuery,
     ) -> Response:
         body: dict[str, Any] = {entity.plural: shown}
         body.update(page_fields(total, wanted))
@@ -88,14 +101,13 @@ class Official(Dialect):
     """The 1EdTech binding: PUT answers 201 without a body, pairs are an array, the total is the
     X-Total-Count header, and the imsx status object is closed (no TimeBack extension members)."""
 
-    profile = profiles.ONEEDTECH
     tools = False
     scopes = permissions.OFFICIAL
     # ``fields`` is an array in form style: exploded (fields=a&fields=b) or comma-separated (fields=a,b).
     repeatable_query = ("fields",)
     bulk_may_be_empty = True  # GUIDPairSetDType and the *SetDType bodies require no member and no minimum
 
-    def put_answer(self, ctx: Context, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
+    def put_answer(self, ctx: ServerContext, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
         if ctx.faults.on("put-returns-204"):
             return ctx.render.empty(204)
         if ctx.faults.on("put-returns-200-with-body"):
@@ -108,7 +120,13 @@ class Official(Dialect):
         return {"sourcedIdPairs": pairs[:1] if faults.on("pairs-first-only") else pairs}
 
     def collection_answer(
-        self, ctx: Context, request: Request, entity: Entity, shown: list[dict[str, Any]], total: int, wanted: ListQuery
+        self,
+        ctx: ServerContext,
+        request: Request,
+        entity: Entity,
+        shown: list[dict[str, Any]],
+        total: int,
+        wanted: ListQuery,
     ) -> Response:
         headers: dict[str, str] = {}
         if not ctx.faults.on("collection-missing-total"):
@@ -155,9 +173,11 @@ def _links(request: Request, total: int, wanted: ListQuery) -> str:
     )
 
 
-DIALECTS: Mapping[str, Dialect] = {profiles.TIMEBACK: Dialect(), profiles.ONEEDTECH: Official()}
+# The server dialects, by the name a suite dialect gives (``conformance.dialect.Dialect.server``).
+SERVERS: dict[str, type[Dialect]] = {"timeback": Dialect, "official": Official}
 
 
-def for_profile(profile: str | None = None) -> Dialect:
-    """The dialect of ``profile`` (None: the active one)."""
-    return DIALECTS[profiles.resolve(profile)]
+def for_profile(profile: str) -> Dialect:
+    """The server dialect of ``profile``, made for it."""
+    chosen = profiles.get(profile)
+    return SERVERS[chosen.dialect.server](chosen.name)

@@ -15,12 +15,12 @@ from hypothesis import Phase
 from schemathesis.config import SchemathesisConfig
 
 from conformance import profiles
+from conformance.checks import Recorder
 from conformance.client import STOPPED_ANSWERING, Exchange, SuiteClient
 from conformance.contract import openapi
-from conformance.contract.operations import ENTITY, GRADEBOOK, POWERPATH
+from conformance.contract.operations import ENTITY, GRADEBOOK, POWERPATH, Operation, by_id
 from conformance.guard import RunStopped
-from conformance.ledger import LEDGER
-from conformance.suite.world import World, baseline
+from conformance.session.world import World, baseline
 from conformance.target import Target
 
 # Expected statuses for an invalid body: 400/422 (API.md, Errors), or 404 where the path names a
@@ -31,13 +31,9 @@ _SCHEMATHESIS_CONFIG = {
 }
 
 
-def api_schema(reading: str) -> Any:
-    """The schemathesis schema of the active profile's OpenAPI document under a reading."""
-    return _api_schema(reading, profiles.current())
-
-
 @functools.cache
-def _api_schema(reading: str, profile: str) -> Any:
+def api_schema(reading: str, profile: str) -> Any:
+    """The schemathesis schema of a profile's OpenAPI document under a reading."""
     config = SchemathesisConfig.from_dict(_SCHEMATHESIS_CONFIG)
     document = openapi.load(reading, profile)  # type: ignore[arg-type]
     schema = schemathesis.openapi.from_dict(document, config=config)
@@ -46,7 +42,7 @@ def _api_schema(reading: str, profile: str) -> Any:
 
 
 def settle_heap(*, collect: bool = True) -> None:
-    """Issue 9: hide the process's long-lived objects (modules, the collected tests, the schemas)
+    """Hide the process's long-lived objects (modules, the collected tests, the schemas)
     from the cyclic garbage collector. A run allocates fast; each full collection walked all of them
     again, and the collector took a fifth of the client's CPU time. ``collect`` first frees what is
     already garbage, so that it is not kept for good; ``cleanup`` gives them back to the collector."""
@@ -68,35 +64,46 @@ class Options:
         return (Phase.explicit, Phase.generate, Phase.shrink) if self.shrink else (Phase.explicit, Phase.generate)
 
 
-# Issue 7: observers of every exchange ``SuiteSession.send`` makes (``reporting.allure_live`` adds
-# one while a run writes Allure results); empty otherwise, so sending costs nothing more.
-EXCHANGED: list[Callable[[Exchange], None]] = []
-
-
 @dataclass
 class SuiteSession:
     target: Target
     client: SuiteClient
     world: World
     options: Options
+    recorder: Recorder  # where every outcome is recorded (tests bind it to their declarations)
     tool_control: str | None = None  # the tool doubles' control prefix, when the target offers one
     cleanup_errors: list[str] = field(default_factory=list)
+    # Called with every exchange ``send`` makes: the run's request count, the dialect signs, and the
+    # Allure steps when the run writes Allure results.
+    observers: list[Callable[[Exchange], None]] = field(default_factory=list)
     _anchors_ready: bool = False
     _assignments: set[tuple[str, str]] = field(default_factory=set)
-    # Issue 8: (entity, sourcedId) of PUTs that got no answer: stored or not, cleanup deletes them too.
+    # (entity, sourcedId) of PUTs that got no answer: stored or not, cleanup deletes them too.
     _unanswered_puts: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         settle_heap()  # one session per process, made once the tests are collected
 
+    @property
+    def profile(self) -> profiles.Profile:
+        return profiles.get(self.target.profile)
+
+    def operation(self, operation_id: str) -> Operation:
+        """An operation of the run's profile, by the suite's id for it."""
+        return by_id(self.target.profile)[operation_id]
+
+    def collection_path(self, entity: str, slash: bool | None = None) -> str:
+        """The collection route; by default as the run's dialect documents it (TimeBack with the
+        trailing slash, the official binding without)."""
+        return collection_path(entity, self.profile.dialect.collection_slash if slash is None else slash)
+
     # Sending ---------------------------------------------------------------------------------
     def send(self, method: str, path: str, **kwargs: Any) -> Exchange:
         if self.options.read_only and (method != "GET" or urlsplit(path).path.endswith(_WRITING_GETS)):
-            # Issue 8: --read-only writes nothing, whatever a test, fixture or case preparation asks.
+            # --read-only writes nothing, whatever a test, fixture or case preparation asks.
             raise RunStopped(f"read-only run: {method} {urlsplit(path).path} would write, so it is not sent")
         exchange = self.client.send(method, path, **kwargs)
-        LEDGER.requests = self.client.requests
-        for observer in EXCHANGED:  # issue 7: the Allure steps, when the run writes Allure results
+        for observer in self.observers:  # the request count, dialect signs, Allure steps
             observer(exchange)
         if method in ("PUT", "POST") and exchange.status in (200, 201):
             self._note_write(path, exchange)
@@ -123,7 +130,7 @@ class SuiteSession:
         """Remember every record the run created so that cleanup can delete it."""
         body = exchange.try_json()
         parts = self._parts(path)
-        # Issue 8: a 200/201 whose body is not JSON still stored the record named by the path.
+        # A 200/201 whose body is not JSON still stored the record named by the path.
         pairs = body.get("sourcedIdPairs") if isinstance(body, dict) else None
         if isinstance(pairs, dict | list):
             entity = _entity_of_collection(parts)
@@ -154,17 +161,13 @@ class SuiteSession:
                 self.world.anchors[entity] = sourced_id
                 self.world.remember(entity, sourced_id)
                 continue
-            # Issue 8: bodies reference the anchors. One the target did not create (no answer, an error)
-            # fails the test that needed it, against its PUT's requirement, rather than a KeyError
-            # later; the next test tries again.
-            from conformance.checks.mapping import success_requirement
-            from conformance.contract.operations import by_id
-            from conformance.suite.judge import expect, judge
-
+            # Bodies reference the anchors. One the target did not create (no answer, an error) fails
+            # the test that needed it, against its PUT's requirement, rather than a KeyError later;
+            # the next test tries again.
             operation = f"put{entity[0].upper()}{entity[1:]}"
-            judge(exchange, operation, expect_success=True)
-            expect(
-                success_requirement(by_id()[operation]),
+            self.recorder.judge(exchange, operation, expect_success=True)
+            self.recorder.expect(
+                self.recorder.requirement_for(operation),
                 False,
                 exchange,
                 title="A record every test needs could not be created",
@@ -177,7 +180,7 @@ class SuiteSession:
         """PUT a fresh strict record and return its id and the exchange."""
         self.ensure_anchors()
         sourced_id = self.world.fresh_id(entity)
-        if self.options.read_only:  # issue 8: nothing is created in a read-only run; callers see no 2xx
+        if self.options.read_only:  # nothing is created in a read-only run; callers see no 2xx
             path = self.target.base_url + item_path(entity, sourced_id)
             return sourced_id, Exchange("PUT", path, {}, None, error="not sent: read-only run", unsent=True)
         body = baseline(entity, self.world, sourced_id, key)
@@ -202,7 +205,7 @@ class SuiteSession:
     def cleanup(self) -> None:
         """Delete every record this process created; dependants first, anchors last.
 
-        Issue 8: it runs whatever stopped the run (time budget, interrupt), and gives up once the
+        It runs whatever stopped the run (time budget, interrupt), and gives up once the
         target left a few DELETEs in a row unanswered (one, when it had already stopped answering);
         what it could not delete is listed in ``cleanup_errors``."""
         order = ("result", "assessmentResult", "lineItem", "assessmentLineItem", "scoreScale", "category")
@@ -223,7 +226,6 @@ class SuiteSession:
                         self.world.forget(entity, sourced_id)
                     else:
                         self.cleanup_errors.append(f"{entity} {sourced_id}: {exchange.error or exchange.status}")
-        LEDGER.requests = self.client.requests
         gc.unfreeze()  # the run is over: what it kept may be collected again (a process may run the suite twice)
 
 
@@ -244,11 +246,8 @@ def item_path(entity: str, sourced_id: str) -> str:
     return f"{GRADEBOOK}/{ENTITY[entity].plural}/{quote(sourced_id, safe='')}"
 
 
-def collection_path(entity: str, slash: bool | None = None) -> str:
-    """The collection route; by default as the active profile documents it (TimeBack with the
-    trailing slash, the official binding without)."""
-    if slash is None:
-        slash = profiles.current() == profiles.TIMEBACK
+def collection_path(entity: str, slash: bool) -> str:
+    """The collection route, with or without the trailing slash (see ``SuiteSession.collection_path``)."""
     return f"{GRADEBOOK}/{ENTITY[entity].plural}" + ("/" if slash else "")
 
 

@@ -12,14 +12,13 @@ import json
 import sys
 from pathlib import Path
 
+from conformance.exits import Exit
 from conformance.reporting import allure_html, certificate
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _error(message: str) -> int:
     print(f"oneroster-conformance: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return Exit.USAGE
 
 
 def report(args: argparse.Namespace) -> int:
@@ -43,4 +42,4 @@ def report(args: argparse.Namespace) -> int:
     print(f"Allure report: {index} (it loads its data over HTTP: 'report --open' serves it)")
     if args.open:
         return allure_html.serve(reports, node, cli)
-    return EXIT_OK
+    return Exit.OK

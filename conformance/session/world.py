@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import dialect
+from conformance import profiles
+from conformance.dialect import HREF_BASE, Dialect
 from conformance.fixtures import ClassFixture, Fixtures, Lesson
 
 ORIGIN_DATE = "2024-09-02T08:00:00Z"
@@ -33,7 +34,8 @@ def pick(seq: Any, key: object) -> Any:
 class World:
     fixtures: Fixtures
     prefix: str
-    href_base: str = dialect.HREF_BASE  # where the official dialect's reference hrefs point
+    profile: str  # the profile whose dialect the records speak
+    href_base: str = HREF_BASE  # where the official dialect's reference hrefs point
     # Records this process created, by entity: sourcedId → the class they belong to (when any).
     created: dict[str, dict[str, str | None]] = field(default_factory=dict)
     anchors: dict[str, str] = field(default_factory=dict)  # entity → a record kept for references
@@ -80,9 +82,13 @@ class World:
         lessons = self.fixtures.external_lessons
         return pick(lessons, key) if lessons else None
 
+    @property
+    def dialect(self) -> Dialect:
+        return profiles.get(self.profile).dialect
+
     def ref(self, member: str, sourced_id: str) -> dict[str, str]:
-        """A reference as the active profile's dialect writes it."""
-        return dialect.ref(member, sourced_id, self.href_base)
+        """A reference as the profile's dialect writes it."""
+        return self.dialect.ref(member, sourced_id, self.href_base)
 
 
 def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> dict[str, Any]:
@@ -94,7 +100,7 @@ def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> 
     klass = world.klass if key is None else world.class_of(key)
     student = world.student_in(klass, key)
     ref = world.ref
-    score_date = dialect.date_value("scoreDate", ORIGIN_DATE)
+    score_date = world.dialect.date_value("scoreDate", ORIGIN_DATE)
     records: dict[str, Callable[[], dict[str, Any]]] = {
         "lineItem": lambda: {
             "title": f"Line item {sourced_id}",
@@ -127,13 +133,14 @@ def baseline(entity: str, world: World, sourced_id: str, key: object = None) -> 
             "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
         },
     }
-    return {"sourcedId": sourced_id, "status": "active", **server_set_members(), **records[entity]()}
+    return {"sourcedId": sourced_id, "status": "active", **server_set_members(world.dialect), **records[entity]()}
 
 
-def server_set_members() -> dict[str, str]:
-    """What a record sent must carry of the server-set members: the official binding's DTypes
-    require dateLastModified in a PUT body too (the server sets its own); TimeBack's do not."""
-    return {"dateLastModified": ORIGIN_DATE} if dialect.official() else {}
+def server_set_members(speaking: Dialect) -> dict[str, str]:
+    """What a record sent must carry of the server-set members in ``speaking``: the official
+    binding's DTypes require dateLastModified in a PUT body too (the server sets its own);
+    TimeBack's do not."""
+    return speaking.server_set_members(ORIGIN_DATE)
 
 
 def adapt_record(
@@ -181,8 +188,8 @@ def adapt_record(
         if member in out and (out[member] is not None or member == "parentAssessmentLineItem"):
             if isinstance(value, dict) and not value["sourcedId"]:
                 out.pop(member)  # nothing to point at on this target
-            elif value is None and dialect.official():
-                out.pop(member)  # the official binding has no null references
+            elif value is None and not world.dialect.null_references:
+                out.pop(member)  # the dialect has no null references (the official binding)
             else:
                 out[member] = value
     return out

@@ -1,0 +1,262 @@
+"""One run of the suite: the target, its profile, the options, the guard and the ledger.
+
+The ``run`` command builds one ``Run`` from its settings (``build``), hands it to pytest as a plugin
+object, and asks it for the verdict in memory once pytest returns. Nothing about a run lives in a
+module: two runs in one process (the project's own tests do this) are two objects. A pytest-xdist
+worker rebuilds its ``Run`` from ``describe()``, one serialisable dictionary the controller sends it,
+and sends its ledger back the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from conformance import profiles
+from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
+from conformance.contract.operations import GRADEBOOK
+from conformance.guard import Guard
+from conformance.ledger import Ledger
+from conformance.target import ConfigError, Target, make_target
+
+DEFAULT_BUDGET = 900.0
+
+
+def _whole(name: str, raw: Any, default: int, low: int = 0, high: int | None = None) -> int:
+    try:
+        value = int(raw if raw not in (None, "") else default)
+    except (TypeError, ValueError):
+        value = -1
+    if value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else "non-negative"
+        raise ConfigError(f"--{name} must be a {bound} whole number, not {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How the suite runs, beyond where the target is."""
+
+    max_examples: int = 20
+    seed: int = 0
+    only: str = ""
+    shrink: bool = True
+    time_budget: float = DEFAULT_BUDGET
+    reports: str = "reports"
+    workers: int = 1
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> RunOptions:
+        """From the settings as given (strings or None); raises ConfigError with a one-line message."""
+        raw_budget = values.get("time_budget")
+        try:
+            budget = float(raw_budget if raw_budget not in (None, "") else DEFAULT_BUDGET)
+        except (TypeError, ValueError):
+            raise ConfigError(f"--time-budget must be a number, not {raw_budget!r}") from None
+        if budget <= 0:
+            raise ConfigError(f"--time-budget must be a positive number of seconds, not {raw_budget!r}")
+        return cls(
+            max_examples=_whole("max-examples", values.get("max_examples"), 20),
+            seed=_whole("seed", values.get("seed"), 0),
+            only=str(values.get("only") or ""),
+            shrink=not values.get("no_shrink"),
+            time_budget=budget,
+            reports=str(values.get("reports") or "reports"),
+            workers=_whole("workers", values.get("workers"), 1, 1, 64),
+        )
+
+
+@dataclass
+class Run:
+    """Everything one run of the suite knows; the controller's, or a worker's copy of it."""
+
+    target: Target
+    options: RunOptions
+    run_id: str
+    guard: Guard = field(default_factory=Guard)
+    ledger: Ledger = field(default_factory=Ledger)
+    started: float = field(default_factory=time.time)
+    worker: str | None = None  # the pytest-xdist worker id; None in the controller
+    server: Any = None  # the embedded reference server, when this run started one
+    baseline: tuple[str, dict[str, str]] | None = None  # (path, statuses) of an earlier summary.json
+    signs: Counter[str] = field(default_factory=Counter)  # signs of the other dialect in the answers
+    cleanup_errors: list[str] = field(default_factory=list)
+    result: dict[str, Any] | None = None  # the summary, once the run ended
+    usage_error: str | None = None  # why the run could not be judged at all (``--only`` selected nothing)
+    # Who else watches: called with every exchange sent, and with every finding recorded (the Allure
+    # recorder, while a run writes Allure results). Empty otherwise, so watching costs nothing.
+    exchange_observers: list[Callable[[Any], None]] = field(default_factory=list)
+    finding_observers: list[Callable[[Any, Any], None]] = field(default_factory=list)
+
+    @property
+    def profile(self) -> profiles.Profile:
+        return profiles.get(self.target.profile)
+
+    @property
+    def reports(self) -> Path:
+        return Path(self.options.reports)
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of every sourcedId this process writes: the run's id, then the process's."""
+        return f"{self.run_id}-{self.worker or 'm'}-"
+
+    # Across processes --------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        """What a pytest-xdist worker needs to rebuild this run (secrets included: it travels over
+        the workers' own channel, never argv, files or the environment)."""
+        return {
+            "target": {f.name: getattr(self.target, f.name) for f in fields(Target)},
+            "options": asdict(self.options),
+            "run_id": self.run_id,
+            "guard": {"budget": self.guard.budget, "deadline": self.guard.deadline, "stop_file": _str(self.guard)},
+        }
+
+    @classmethod
+    def from_description(cls, data: dict[str, Any], worker: str) -> Run:
+        from conformance import redaction
+
+        target = Target(**data["target"])
+        redaction.register(target.client_secret)
+        redaction.register(target.token)
+        run = cls(target, RunOptions(**data["options"]), data["run_id"], worker=worker)
+        guard = data["guard"]
+        stop_file = Path(guard["stop_file"]) if guard["stop_file"] else None
+        run.guard.configure(budget=guard["budget"], deadline=guard["deadline"], stop_file=stop_file)
+        return run
+
+    def worker_output(self) -> dict[str, Any]:
+        """What a worker sends back when its session ends."""
+        return {"ledger": self.ledger.to_dict(), "cleanup": list(self.cleanup_errors), "signs": dict(self.signs)}
+
+    def absorb(self, output: dict[str, Any]) -> None:
+        """Merge a finished worker's outcomes into this (the controller's) run."""
+        self.ledger.absorb(Ledger.from_dict(output["ledger"]))
+        self.cleanup_errors.extend(output.get("cleanup", ()))
+        self.signs.update(output.get("signs", {}))
+
+    # Lifecycle ---------------------------------------------------------------------------------
+    def arm(self) -> None:
+        """Start the time budget: from now on a signal stops the run gracefully."""
+        stop_file = self.reports / ".stop"
+        stop_file.unlink(missing_ok=True)  # left by an earlier run into the same reports directory
+        self.guard.configure(
+            budget=self.options.time_budget, deadline=time.time() + self.options.time_budget, stop_file=stop_file
+        )
+
+    def stop_server(self) -> None:
+        if self.server is not None:
+            Resolved(self.target, self.server).stop()
+            self.server = None
+
+
+def _str(guard: Guard) -> str | None:
+    return str(guard.stop_file) if guard.stop_file is not None else None
+
+
+def build(values: dict[str, Any], *, guard: Guard | None = None, check: bool = True) -> Run:
+    """A run from its settings: the options checked, the target resolved (the embedded reference
+    server started when no ``base_url`` is given) and, with ``check``, reached and authenticated.
+
+    Raises ``ConfigError`` (exit 2), ``ServerStartError`` (exit 2), ``TargetUnreachable`` and
+    ``AuthenticationFailed`` (exit 3); an embedded server started here is stopped again on error."""
+    options = RunOptions.from_values(values)
+    resolved = resolve(values)
+    try:
+        if check:
+            preflight(resolved.target)
+    except BaseException:
+        resolved.stop()
+        raise
+    run = Run(resolved.target, options, f"oc{secrets.token_hex(3)}", server=resolved.server)
+    if guard is not None:
+        run.guard = guard
+    return run
+
+
+# Resolving the target ---------------------------------------------------------------------------
+@dataclass
+class Resolved:
+    target: Target
+    server: Any = None  # the embedded RunningServer, when the suite started one
+
+    def stop(self) -> None:
+        if self.server is not None:
+            with contextlib.suppress(Exception):
+                self.server.stop()
+            self.server = None
+
+
+def _number(name: str, raw: str | None, kind: type[int] | type[float]) -> Any:
+    try:
+        value = kind(raw or 0)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    return value
+
+
+def resolve(values: dict[str, Any]) -> Resolved:
+    """``values`` maps option names (``base_url``…) to strings; raises ConfigError / exit-3 errors."""
+    common = {
+        "profile": values.get("profile") or "timeback",
+        "fixtures_path": values.get("fixtures") or None,
+        "connect_timeout": _number("--connect-timeout", values.get("connect_timeout"), float),
+        "read_timeout": _number("--read-timeout", values.get("read_timeout"), float),
+        "request_deadline": _number("--request-deadline", values.get("request_deadline"), float) or None,
+        "read_only": bool(values.get("read_only")),
+    }
+    if values.get("base_url"):
+        target = make_target(
+            base_url=values["base_url"],
+            token_url=values.get("token_url"),
+            client_id=values.get("client_id"),
+            client_secret=values.get("client_secret"),
+            token=values.get("token"),
+            **common,
+        )
+        return Resolved(target)
+    # Check everything but the URL before starting a server: a bad profile or fixtures file is a
+    # configuration error (exit 2), not a server that failed to start.
+    make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # a placeholder token, never sent
+    from conformance.reference import embedded
+
+    server = embedded.start(fixtures=common["fixtures_path"], profile=common["profile"])
+    try:
+        target = make_target(
+            base_url=server.base_url,
+            token_url=server.token_url,
+            client_id=server.client_id,
+            client_secret=server.client_secret,
+            embedded=True,
+            **common,
+        )
+    except ConfigError:
+        server.stop()
+        raise
+    return Resolved(target, server)
+
+
+def preflight(target: Target) -> None:
+    """Authenticate and reach one collection; raise TargetUnreachable / AuthenticationFailed.
+
+    Bounded like every request (connect/read timeouts, the request deadline, capped retry waiting):
+    a target that hangs, resets, drips or floods is 'unreachable' here, in one line, before any test.
+    Its own guard, so that nothing a stopped earlier run left behind stops this one.
+    """
+    client = SuiteClient(target, guard=Guard())
+    try:
+        client.authenticate()
+        path = f"{GRADEBOOK}/categories" + ("/" if profiles.get(target.profile).dialect.collection_slash else "")
+        exchange = client.send("GET", path, params={"limit": 1})
+        if exchange.error and exchange.status is None:
+            raise TargetUnreachable(f"{target.base_url} unreachable: GET {path} got no usable answer: {exchange.error}")
+        if exchange.status == 401:
+            raise AuthenticationFailed(f"{target.base_url} refused the credentials (401 on GET {path})")
+    finally:
+        client.close()

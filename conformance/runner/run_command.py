@@ -1,0 +1,148 @@
+"""``oneroster-conformance run``: build the run, run the suite under pytest, report the verdict.
+
+The run is built here, before pytest starts — its options checked, its target resolved and
+reached — so that configuration errors (exit 2) and an unreachable or refusing target (exit 3) get a
+one-line message and no traceback. pytest gets the run as plugin objects, never through its
+arguments, the environment or files; the verdict comes back on the run, in memory.
+
+SIGINT and SIGTERM are handled for the whole command. Before the suite starts they stop it at once
+(nothing was written); once it runs they stop it gracefully — the remaining tests skipped, cleanup
+run, summary.json written — and the command exits 130. Whatever happened, the last line on stderr
+explains the outcome in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from conformance import redaction, settings
+from conformance.checks import TRANSPORT_FAILURE
+from conformance.client import AuthenticationFailed, TargetUnreachable
+from conformance.exits import Exit
+from conformance.guard import Guard, install_signal_handlers
+from conformance.reference.embedded import ServerStartError
+from conformance.reporting import baseline
+from conformance.reporting.run_files import ReportWriter
+from conformance.run import Run, build
+from conformance.suite.harness import RunPlugin
+from conformance.target import ConfigError
+
+
+def pytest_args(run: Run) -> list[str]:
+    """pytest's own arguments for a run: what to collect, how to report, how many workers. The suite's
+    settings are not among them: the run carries those."""
+    reports = run.reports
+    args = [
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "--no-header",
+        "-o",
+        "console_output_style=classic",
+        # The suite judges with its own checks, never with pytest's assertion messages: no rewriting. In
+        # each pytest-xdist worker, rewriting re-parsed the plugins' whole packages (hypothesis,
+        # schemathesis…) at start-up, seconds of CPU per worker, never cached under
+        # PYTHONDONTWRITEBYTECODE (tox, CI).
+        "--assert=plain",
+        f"--junitxml={reports / 'junit.xml'}",
+        f"--alluredir={reports / 'allure-results'}",
+        f"--hypothesis-seed={run.options.seed}",  # the state machines draw from Hypothesis's global seed
+    ]
+    if run.options.workers > 1:
+        args += ["-n", str(run.options.workers)]
+    return args
+
+
+def run(args: argparse.Namespace) -> int:
+    guard = Guard()
+    restore = install_signal_handlers(guard)
+    try:
+        return _run(args, guard)
+    finally:
+        restore()
+
+
+def _error(message: str) -> int:
+    print(f"oneroster-conformance: error: {redaction.redact(message)}", file=sys.stderr)
+    return Exit.USAGE
+
+
+def _run(args: argparse.Namespace, guard: Guard) -> int:
+    values: dict[str, Any] = {name: getattr(args, name, None) for name in settings.names()}
+    values["workers"] = getattr(args, "workers", None)
+    before = None
+    if getattr(args, "baseline", None):
+        try:
+            before = baseline.load(args.baseline)
+        except baseline.BaselineError as exc:
+            return _error(str(exc))
+    try:
+        the_run = build(values, guard=guard)
+    except (ConfigError, ServerStartError) as exc:  # the embedded server did not come up: one line, no traceback
+        return _error(str(exc))
+    except (TargetUnreachable, AuthenticationFailed) as exc:
+        print(f"oneroster-conformance: {exc}", file=sys.stderr)
+        return Exit.UNREACHABLE
+    if before is not None:
+        the_run.baseline = (args.baseline, before)
+    try:
+        where = "embedded reference server at " if the_run.target.embedded else ""
+        print(f"oneroster-conformance: target {where}{redaction.redact(the_run.target.base_url)}", file=sys.stderr)
+        return _verdict(the_run, _pytest(the_run))
+    finally:
+        the_run.stop_server()
+
+
+def _pytest(the_run: Run) -> int:
+    import pytest
+
+    plugins = [RunPlugin(the_run), ReportWriter(the_run)]
+    return int(pytest.main(pytest_args(the_run), plugins=plugins))
+
+
+def _verdict(the_run: Run, code: int) -> int:
+    result = the_run.result
+    if the_run.usage_error is not None:
+        return _error(the_run.usage_error)
+    if the_run.guard.interrupted and result is None:
+        print(f"oneroster-conformance: interrupted by {the_run.guard.interrupted} before any test ran", file=sys.stderr)
+        return Exit.INTERRUPTED
+    if result is None:
+        if code in (Exit.USAGE, Exit.UNREACHABLE):
+            return code
+        print(f"oneroster-conformance: error: the suite ended without a verdict (pytest exit {code})", file=sys.stderr)
+        return Exit.USAGE if code == 4 else Exit.FAILED
+    for line in baseline.lines(result["baseline"]) if "baseline" in result else ():
+        print(line)
+    print(f"oneroster-conformance: {explain(result)}", file=sys.stderr)
+    if the_run.guard.interrupted:
+        return Exit.INTERRUPTED
+    return Exit.OK if result["verdict"] == "conformant" else Exit.FAILED
+
+
+def explain(result: dict[str, Any]) -> str:
+    """The outcome in one line: the verdict and why, a cut-short run, what cleanup left behind."""
+    rows = result["requirements"]
+    failed = [r for r in rows if r["status"] == "failed" and r["level"] == "MUST"]
+    if failed:
+        ids = ", ".join(r["id"] for r in failed[:4]) + (", …" if len(failed) > 4 else "")
+        unanswered = sum(any(f"— {TRANSPORT_FAILURE}" in f["message"] for f in r["failures"]) for r in failed)
+        why = f", {unanswered} of them for want of an HTTP answer" if unanswered else ""
+        parts = [f"non-conformant: {len(failed)} MUST requirement(s) failed ({ids}){why}"]
+    elif result.get("errors"):
+        parts = [f"non-conformant: the suite broke in {len(result['errors'])} test(s) (summary.json 'errors')"]
+    else:
+        parts = [f"{result['verdict']}: no MUST requirement failed"]
+    if result.get("cut_short"):
+        unchecked = sum(r["status"] == "skipped" and r["level"] == "MUST" for r in rows)
+        parts.append(f"the run was cut short ({result['cut_short']}): {unchecked} MUST requirement(s) not checked")
+    if result.get("cleanup_failures"):
+        parts.append(f"cleanup could not delete {len(result['cleanup_failures'])} record(s) (summary.json)")
+    if result.get("dialect_hint"):
+        parts.append(f"hint: {result['dialect_hint']['message']}")
+    return redaction.redact("; ".join(parts))

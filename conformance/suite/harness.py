@@ -1,0 +1,216 @@
+"""The suite's harness: one ``Run`` seen through pytest's hooks.
+
+``RunPlugin`` is registered with pytest as an object — by the ``run`` command
+(``pytest.main(args, plugins=[RunPlugin(run)])``), by the entry-point plugin when the suite is run as
+``pytest --pyargs conformance.suite``, and in each pytest-xdist worker from the run's description.
+It owns the run's lifecycle in pytest: the time budget and signals, the session every test shares,
+skipping once the run stopped, progress, collecting the workers' ledgers, and the verdict, which it
+leaves on ``run.result`` for whoever writes the reports.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from conformance.checks import ConformanceFailure, Recorder
+from conformance.client import SuiteClient
+from conformance.guard import install_signal_handlers
+from conformance.machines import tool_control
+from conformance.run import Run
+from conformance.session.suite_session import Options, SuiteSession
+from conformance.session.world import World
+from conformance.suite import dialect_hint, selection, stopping, verdict
+from conformance.target import ConfigError
+
+NAME = "oneroster-conformance-run"
+PROGRESS_EVERY = 2.0  # seconds between progress lines
+
+
+class RunPlugin:
+    """pytest hooks bound to one run."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.session: SuiteSession | None = None
+        self._restore: Callable[[], None] = lambda: None
+        self._tests = 0
+        self._failed = 0
+        self._requests: dict[str, int] = {}
+        self._last = 0.0
+        self._signs = dialect_hint.Signs(run.target.profile)
+
+    @staticmethod
+    def find(config: pytest.Config) -> RunPlugin | None:
+        """The run plugin registered with this pytest session, if any (``pytest.main`` registers the
+        plugin objects it is given under names of its own)."""
+        return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, RunPlugin)), None)
+
+    @staticmethod
+    def of(config: pytest.Config) -> RunPlugin:
+        plugin = RunPlugin.find(config)
+        if plugin is None:
+            raise LookupError("the conformance suite runs only under its run plugin")
+        return plugin
+
+    @staticmethod
+    def profile_of(config: pytest.Config) -> str:
+        """The run's profile, for tests parametrised by what it offers (its operations, its entities)."""
+        return RunPlugin.of(config).run.target.profile
+
+    @property
+    def controller(self) -> bool:
+        return self.run.worker is None
+
+    # Start -------------------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        if self.controller:
+            self.run.arm()
+        self._restore = install_signal_handlers(self.run.guard)
+
+    def pytest_configure_node(self, node: Any) -> None:
+        """pytest-xdist: a worker gets the run's description (secrets travel on the workers' channel)."""
+        node.workerinput["oneroster"] = self.run.describe()
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """``--only``: keep the tests that can validate the named requirements, areas or operations."""
+        if not self.run.options.only:
+            return
+        kept, deselected = selection.select(items, self.run.options.only, self.run.target.profile)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = kept
+
+    # The session every test shares ------------------------------------------------------------
+    def open_session(self) -> SuiteSession:
+        run = self.run
+        options = Options(
+            max_examples=run.options.max_examples,
+            seed=run.options.seed,
+            read_only=run.target.read_only,
+            shrink=run.options.shrink,
+        )
+        client = SuiteClient(run.target, guard=run.guard)
+        try:
+            world = World(
+                run.target.fixtures(), run.prefix, run.target.profile, href_base=f"{run.target.base_url}/ims/oneroster"
+            )
+        except ConfigError as exc:
+            client.close()
+            pytest.exit(str(exc), returncode=2)
+        recorder = Recorder(run.ledger, run.target.profile, run.finding_observers)
+        session = SuiteSession(run.target, client, world, options, recorder=recorder)
+        session.observers.append(self._observe)
+        # PowerPath's tool doubles, when the target announces a control interface for them; None
+        # otherwise, and the machines say what they skip.
+        session.tool_control = tool_control.discover(client)
+        self.session = session
+        return session
+
+    def close_session(self, session: SuiteSession) -> None:
+        session.cleanup()
+        self.run.ledger.requests = session.client.requests
+        session.client.close()
+        self.run.cleanup_errors.extend(session.cleanup_errors)
+        self.session = None
+
+    def _observe(self, exchange: Any) -> None:
+        if self.session is not None:
+            self.run.ledger.requests = self.session.client.requests
+        self._signs.observe(exchange)
+        for observer in self.run.exchange_observers:
+            observer(exchange)
+
+    # Each test --------------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Once the run stopped (time budget, interrupt, target not answering), skip with the reason."""
+        stopping.skip_if_stopped(self.run.guard)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome: Any = yield
+        outcome.get_result().user_properties.append(("oc_requests", self.run.ledger.requests))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Progress on stderr (controller only): area, tests, requests, failures so far."""
+        if not self.controller or not any(name == "oc_requests" for name, _ in report.user_properties):
+            return
+        if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+            return
+        self._tests += 1
+        self._failed += report.outcome == "failed"
+        gateway = getattr(getattr(report, "node", None), "gateway", None)
+        key = str(gateway.id) if gateway is not None else "main"
+        for name, value in report.user_properties:
+            if name == "oc_requests":
+                self._requests[key] = int(str(value))
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_EVERY or report.outcome == "failed":
+            self._last = now
+            area = report.nodeid.split("::")[-1].split("[")[0]
+            sys.stderr.write(
+                f"[{area}] {self._tests} tests, {sum(self._requests.values())} requests, {self._failed} failed\n"
+            )
+
+    def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
+        """A test that broke for a reason other than a conformance failure is a suite error."""
+        exc = call.excinfo.value if call.excinfo else None
+        if exc is not None and not isinstance(exc, ConformanceFailure | pytest.skip.Exception):
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            self.run.ledger.error(f"{node.nodeid}: {type(exc).__name__}: {first}")
+
+    # The end ------------------------------------------------------------------------------------
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist: a worker finished; its outcomes join the controller's."""
+        output = getattr(node, "workeroutput", {}).get("oneroster")
+        if output is not None:
+            self.run.absorb(output)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = self.run
+        run.signs.update(self._signs.counts)
+        if not self.controller:
+            session.config.workeroutput["oneroster"] = run.worker_output()  # type: ignore[attr-defined]
+            return
+        if run.options.only and self._tests == 0:
+            # A gate whose --only matches nothing would be green forever: no verdict at all.
+            run.usage_error = (
+                f"--only {run.options.only!r} selects no test of the {run.target.profile} profile "
+                "(name requirement IDs or ID prefixes such as GB-RESULT, areas such as results or PP, or operation ids)"
+            )
+            return
+        info = verdict.RunInfo(
+            profile=run.target.profile,
+            target=run.target.base_url,
+            seed=run.options.seed,
+            started_at=datetime.fromtimestamp(run.started, UTC).isoformat(timespec="seconds"),
+            duration_s=time.time() - run.started,
+            errors=tuple(run.ledger.errors),
+            cleanup=tuple(run.cleanup_errors),
+            run_id=run.run_id,
+        )
+        result = verdict.build(run.ledger, info)
+        stopping.annotate(result, run.guard)  # a run cut short says so; what it never checked is skipped, with why
+        # A failed run that looks like the other dialect says so (asking the target once more when the
+        # run itself saw too little to tell).
+        undecided = result["verdict"] != "conformant" and len(run.signs) < dialect_hint.MIN_SIGNS
+        if undecided and not run.target.read_only and not result.get("cut_short"):
+            run.signs.update(dialect_hint.probe(run.target, run.run_id + "-"))
+        suggestion = dialect_hint.hint(result, run.signs)
+        if suggestion is not None:
+            result["dialect_hint"] = suggestion
+        run.result = result
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._restore()
+        if self.controller:
+            stopping.remove_stop_file(self.run.guard)
+            self.run.stop_server()

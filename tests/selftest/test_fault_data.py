@@ -1,0 +1,118 @@
+"""Each reference-server fault is described once, in conformance/reference/faults.toml. These tests
+fail when a place that must agree with that data does not: the decisive spots in the server code
+(``faults.on("name")``), the requirement catalogues, ``selftest --list``, the README, the wheel.
+(The per-fault scenarios of tests/reference check their names against the data themselves.)"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from conformance import catalogue, cli, profiles, reference
+from conformance.reference.faults import ALL, FaultDataError, load, registry
+from conformance.selftest.matrix import expectations, unknown_requirements
+
+from ._spots import decisive_spots
+
+REFERENCE = Path(reference.__file__).parent
+REPO = REFERENCE.parents[1]
+
+
+def test_every_decisive_spot_names_a_declared_fault() -> None:
+    undeclared = {name: where for name, where in decisive_spots(REFERENCE).items() if name not in ALL}
+    assert undeclared == {}, "declare these in conformance/reference/faults.toml"
+
+
+def test_every_declared_fault_has_a_decisive_spot() -> None:
+    unused = sorted(set(ALL) - set(decisive_spots(REFERENCE)))
+    assert unused == [], "no faults.on(...) in conformance/reference/ switches these on"
+
+
+@pytest.mark.parametrize("profile", profiles.NAMES)
+def test_every_expected_requirement_is_a_must_of_the_profile(profile: str) -> None:
+    assert unknown_requirements(profile) == []
+    musts = {rid for rid, r in catalogue.catalogue(profile).items() if r.level == "MUST"}
+    for name, fault in registry(profile).items():
+        expected = set(expectations(profile)[name].expect)
+        assert bool(expected) == fault.harmful and expected <= musts, (name, expected - musts)
+
+
+@pytest.mark.parametrize("profile", profiles.NAMES)
+def test_selftest_list_prints_the_data_as_a_markdown_table(profile: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["selftest", "--list", "--profile", profile]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| fault | kind | category | profiles | expected failure | CI | what it does |"
+    assert set(lines[1]) == {"|", "-"}
+    rows = [[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines[2:]]
+    faults = registry(profile)
+    assert [row[0] for row in rows] == [f"`{name}`" for name in faults]
+    for fault, row in zip(faults.values(), rows, strict=True):
+        assert row[1:4] == ["harmful" if fault.harmful else "benign", fault.category, ", ".join(fault.profiles)]
+        assert row[4] == (", ".join(fault.expect(profile)) if fault.harmful else "none: a conformant run")
+        assert row[5] == ("yes" if fault.in_ci(profile) else "")
+        assert row[6].replace("\\", "") == fault.describe(profile)
+
+
+def test_the_listing_words_shared_faults_for_the_official_binding(capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["selftest", "--list", "--profile", profiles.ONEEDTECH])
+    table = capsys.readouterr().out
+    assert "| X-Total-Count is the size of the page, not of the whole result |" in table
+    assert "| GB-LIST-TOTAL-COUNT | yes | collection responses omit the X-Total-Count header |" in table
+    assert "premature-finalization" not in table
+
+
+def test_the_readme_points_to_the_listing_instead_of_copying_it() -> None:
+    readme = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    tabled = set(re.findall(r"^\| `([a-z0-9-]+)` \|", readme, re.MULTILINE)) & set(ALL)
+    assert tabled == set(), "the README must not keep its own table of faults"
+    assert "oneroster-conformance selftest --list" in readme
+
+
+GOOD = '[fault.x-y]\ncategory = "c"\ndescription = "d"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (GOOD, "a harmful fault needs 'expect'"),
+        (GOOD + 'harmful = false\nexpect = ["A"]\n', "a benign fault expects no failure"),
+        (GOOD + 'harmful = "yes"\n', "harmful must be true or false"),
+        (GOOD + 'expect = ["A"]\nexpect_1edtech = ["B"]\n', r"unknown key\(s\) \['expect_1edtech'\]"),
+        (GOOD + "expect = []\n", "expect must be a non-empty list"),
+        (GOOD + 'expect = { timeback = ["A"] }\n', "an expect table names each of the profiles"),
+        (GOOD + 'profiles = ["timebak"]\nexpect = ["A"]\n', r"profiles may name only .* not \['timebak'\]"),
+        (GOOD + 'profiles = []\nexpect = ["A"]\n', "profiles must name at least one profile"),
+        (GOOD + 'profiles = ["timeback"]\nexpect = ["A"]\nci = ["1edtech"]\n', r"ci may name only \['timeback'\]"),
+        ('[fault.x-y]\ncategory = "c"\nexpect = ["A"]\n', "description must be a non-empty string"),
+        ('[fault.X_Y]\ncategory = "c"\ndescription = "d"\nexpect = ["A"]\n', "lower-case words"),
+        (GOOD + 'expect = ["A"]\n' + GOOD, "x-y"),  # the same fault twice: a TOML error naming it
+        ('[faults.x-y]\ncategory = "c"\n', "unknown top-level key"),
+    ],
+)
+def test_the_loader_refuses_data_that_would_mislead(text: str, message: str) -> None:
+    with pytest.raises(FaultDataError, match=message):
+        load(text, "test.toml")
+
+
+def test_an_expect_table_gives_each_profile_its_own_requirement() -> None:
+    (fault,) = load(GOOD + 'expect = { 1edtech = ["B"], timeback = ["A"] }\nci = ["1edtech"]\n')
+    assert (fault.expect(profiles.TIMEBACK), fault.expect(profiles.ONEEDTECH)) == (("A",), ("B",))
+    assert (fault.in_ci(profiles.TIMEBACK), fault.in_ci(profiles.ONEEDTECH)) == (False, True)
+    assert fault.profiles == (profiles.TIMEBACK, profiles.ONEEDTECH) and fault.harmful
+
+
+def test_the_package_data_is_the_registry() -> None:
+    text = resources.files("conformance.reference").joinpath("faults.toml").read_text(encoding="utf-8")
+    assert {fault.name: fault for fault in load(text)} == ALL
+    assert not (REPO / "conformance" / "selftest" / "expectations.toml").exists()
+
+
+def test_the_wheel_ships_the_fault_data(tmp_path: Path) -> None:
+    builders = pytest.importorskip("hatchling.builders.wheel", reason="hatchling (the build backend) is not installed")
+    wheel = Path(next(iter(builders.WheelBuilder(str(REPO)).build(directory=str(tmp_path), versions=["standard"]))))
+    with zipfile.ZipFile(wheel) as archive:
+        assert "conformance/reference/faults.toml" in archive.namelist()
