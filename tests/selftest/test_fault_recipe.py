@@ -6,22 +6,17 @@ the kill matrix to kill it, without a scenario of its own in tests/reference."""
 
 from __future__ import annotations
 
-import filecmp
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conformance import catalogue, profiles, reference
+from conformance import catalogue, profiles
 from conformance.reference.faults import load
+from tests._package_copy import changed, copy_package, python_in
 
 from ._spots import decisive_spots
 
-ROOT = Path(reference.__file__).parents[2]  # the folder holding the package (and, in a checkout, schemas/)
 NEW = "status-upper-case"
 ENTRY = f"""
 [fault.{NEW}]
@@ -57,10 +52,7 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The package copied once as it is, then again with the recipe applied: (before, after) roots."""
     root = tmp_path_factory.mktemp("recipe")
     before, after = root / "before", root / "after"
-    shutil.copytree(ROOT / "conformance", before / "conformance", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(before, after)
-    if (ROOT / "schemas").is_dir():  # a source checkout keeps the schemas beside the package
-        shutil.copytree(ROOT / "schemas", after / "schemas")
+    copy_package(before, after)
     spot = after / "conformance" / "reference" / SPOT
     code = spot.read_text(encoding="utf-8")
     assert code.count(ANCHOR) == 1, f"the recipe's anchor moved: update ANCHOR to a line of {SPOT}"
@@ -70,27 +62,10 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return before, after
 
 
-def _changed(left: Path, right: Path, prefix: str = "") -> set[str]:
-    compared = filecmp.dircmp(left, right, ignore=["__pycache__"])
-    found = {prefix + name for name in compared.left_only + compared.right_only + compared.diff_files}
-    for name in compared.common_dirs:
-        found |= _changed(left / name, right / name, f"{prefix}{name}/")
-    return found
-
-
-def _python(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``python ARGS`` run with the copy at ``root`` first on the path, so its modules are the ones used."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(root), env.get("PYTHONPATH"))))
-    return subprocess.run(
-        [sys.executable, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
 def test_the_recipe_changes_two_files(recipe: tuple[Path, Path]) -> None:
     before, after = recipe
-    changed = _changed(before / "conformance", after / "conformance")
-    assert changed == {"reference/faults.toml", f"reference/{SPOT}"}
+    edited = changed(before / "conformance", after / "conformance")
+    assert edited == {"reference/faults.toml", f"reference/{SPOT}"}
 
 
 def test_the_consistency_checks_hold_with_the_new_fault(recipe: tuple[Path, Path]) -> None:
@@ -106,7 +81,7 @@ def test_the_consistency_checks_hold_with_the_new_fault(recipe: tuple[Path, Path
 
 def test_the_registry_expectations_and_listings_pick_it_up(recipe: tuple[Path, Path]) -> None:
     after = recipe[1]
-    done = _python(after, "-c", PROBE)
+    done = python_in(after, "-c", PROBE)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert Path(seen["package"]).is_relative_to(after)
@@ -116,7 +91,7 @@ def test_the_registry_expectations_and_listings_pick_it_up(recipe: tuple[Path, P
     assert seen["switch"] is True
     assert seen["listing"].splitlines()[-1].split()[:2] == [NEW, "harmful"]
     for profile, ci in ((profiles.TIMEBACK, "yes"), (profiles.ONEEDTECH, "")):
-        listed = _python(after, "-m", "conformance", "selftest", "--list", "--profile", profile)
+        listed = python_in(after, "-m", "conformance", "selftest", "--list", "--profile", profile)
         assert listed.returncode == 0, listed.stderr
         row = (
             f"| `{NEW}` | harmful | payload | timeback, 1edtech | GB-RESULT-RESPONSE-SCHEMA | {ci} | "
@@ -129,7 +104,7 @@ def test_the_registry_expectations_and_listings_pick_it_up(recipe: tuple[Path, P
 def test_the_kill_matrix_kills_it_without_a_scenario(recipe: tuple[Path, Path], tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     args = ("-m", "conformance", "selftest", "--faults", NEW, "--max-examples", "3", "--reports", str(reports))
-    done = _python(recipe[1], *args, timeout=1200)
+    done = python_in(recipe[1], *args, timeout=1200)
     matrix = reports / "kill-matrix.json"
     assert matrix.is_file(), done.stderr
     rows = {row["fault"]: row for row in json.loads(matrix.read_text(encoding="utf-8"))}

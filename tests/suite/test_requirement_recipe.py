@@ -9,23 +9,18 @@ sends one; uvicorn, which serves the reference server, does)."""
 
 from __future__ import annotations
 
-import filecmp
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-import conformance
+from tests._package_copy import changed, copy_package, python_in
 
 pytestmark = pytest.mark.network
 
-ROOT = Path(conformance.__file__).resolve().parents[1]  # the folder holding the package (and, in a checkout, schemas/)
 DECLARATIONS = Path(__file__).with_name("test_declarations.py")
 NEW = "GEN-RESPONSE-HAS-DATE-HEADER"
 ENTRY = f"""
@@ -103,10 +98,7 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The package copied once as it is, then again with the recipe applied: (before, after) roots."""
     root = tmp_path_factory.mktemp("requirement-recipe")
     before, after = root / "before", root / "after"
-    shutil.copytree(ROOT / "conformance", before / "conformance", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(before, after)
-    if (ROOT / "schemas").is_dir():  # a source checkout keeps the schemas beside the package
-        shutil.copytree(ROOT / "schemas", after / "schemas")
+    copy_package(before, after)
     with (after / "conformance" / "catalogue" / "requirements.toml").open("a", encoding="utf-8") as rows:
         rows.write(ENTRY)
     module = after / "conformance" / "checks" / "responses.py"
@@ -119,28 +111,9 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return before, after
 
 
-def _changed(left: Path, right: Path, prefix: str = "") -> set[str]:
-    compared = filecmp.dircmp(left, right, ignore=["__pycache__"])
-    found = {prefix + name for name in compared.left_only + compared.right_only + compared.diff_files}
-    for name in compared.common_dirs:
-        found |= _changed(left / name, right / name, f"{prefix}{name}/")
-    return found
-
-
-def _python(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``python ARGS`` run in ``root`` with it first on the path, so the copy's modules are the ones used
-    (and those of the reference server it starts, which inherits both)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(root), env.get("PYTHONPATH"))))
-    env["RECIPE_COPY"] = str(root)
-    return subprocess.run(
-        [sys.executable, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
 def test_the_recipe_changes_two_files(recipe: tuple[Path, Path]) -> None:
     before, after = recipe
-    assert _changed(before / "conformance", after / "conformance") == {
+    assert changed(before / "conformance", after / "conformance") == {
         "catalogue/requirements.toml",
         "checks/responses.py",
     }
@@ -150,7 +123,9 @@ def test_the_declaration_checks_hold_with_it(recipe: tuple[Path, Path], tmp_path
     """The project's declaration checks, and the probe above, run by pytest against the copy."""
     shutil.copy(DECLARATIONS, tmp_path / DECLARATIONS.name)
     (tmp_path / "test_recipe_probe.py").write_text(PROBE, encoding="utf-8")
-    done = _python(recipe[1], "-m", "pytest", "-v", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path))
+    done = python_in(
+        recipe[1], "-m", "pytest", "-v", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     passed = set(re.findall(r"^\S+::(\w+)\S* PASSED", done.stdout, re.M))
     probes = set(re.findall(r"^def (test_\w+)", PROBE, re.M))
@@ -164,7 +139,7 @@ def test_a_run_of_only_the_new_requirement_checks_it(recipe: tuple[Path, Path], 
     """``run --only ID`` against the embedded reference server (the copy's, started by the run) keeps
     the tests that run the new check, and the summary lists it passed."""
     reports = tmp_path / "reports"
-    done = _python(
+    done = python_in(
         recipe[1], "-m", "conformance", "run", "--only", NEW, "--max-examples", "2", "--reports", str(reports)
     )
     summary_file = reports / "summary.json"
