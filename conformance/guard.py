@@ -29,7 +29,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-EXIT_INTERRUPTED = 130
+from conformance.exits import Exit
+
 STOP_FILE = ".stop"  # in the reports directory: a stop reason shared by the run's processes
 
 
@@ -131,7 +132,7 @@ class Guard:
         self.signals += 1
         if self.signals >= 3:
             _say(f"{name} again: cleanup abandoned; records with this run's prefix may remain on the target")
-            os._exit(EXIT_INTERRUPTED)
+            os._exit(Exit.INTERRUPTED)
         if self.signals == 2:
             _say(f"{name}: cleaning up what the run wrote; send it once more to abandon cleanup")
             return

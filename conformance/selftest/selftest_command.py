@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 
 from conformance import profiles
+from conformance.exits import Exit
 from conformance.reference.faults import ALL
 from conformance.selftest.matrix import BASELINE, expectations, fault_table, matrix_name, run_one, write
 
 
 def _error(message: str) -> int:
     print(f"oneroster-conformance: error: {message}", file=sys.stderr)
-    return 2
+    return Exit.USAGE
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -25,7 +26,7 @@ def selftest(args: argparse.Namespace) -> int:
         return _error(exc.args[0])
     if getattr(args, "list", False):
         print(fault_table(profile), end="")
-        return 0
+        return Exit.OK
     table = expectations(profile)
     if args.faults:
         names = [n.strip() for n in args.faults.split(",") if n.strip()]
@@ -67,4 +68,4 @@ def selftest(args: argparse.Namespace) -> int:
             f"  ✘ {row.fault}: {row.outcome}; expected {row.expected or 'a conformant run'}, "
             f"reported {row.reported or 'nothing'}{'; ' + row.error if row.error else ''}"
         )
-    return 0 if not bad else 1
+    return Exit.OK if not bad else Exit.FAILED

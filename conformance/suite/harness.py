@@ -20,6 +20,7 @@ import pytest
 
 from conformance.checks import ConformanceFailure, Recorder
 from conformance.client import SuiteClient
+from conformance.exits import Exit
 from conformance.guard import install_signal_handlers
 from conformance.machines import tool_control
 from conformance.run import Run
@@ -103,7 +104,7 @@ class RunPlugin:
             )
         except ConfigError as exc:
             client.close()
-            pytest.exit(str(exc), returncode=2)
+            pytest.exit(str(exc), returncode=Exit.USAGE)
         recorder = Recorder(run.ledger, run.target.profile, run.finding_observers)
         session = SuiteSession(run.target, client, world, options, recorder=recorder)
         session.observers.append(self._observe)
