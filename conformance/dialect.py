@@ -1,7 +1,7 @@
 """What the suite's payloads and readings of answers look like in one profile's dialect.
 
 The checks, the machines and the positive cases are written once; where dialects shape a payload
-or an answer differently (API.md, "Two dialects") they ask the profile's dialect, one object per
+or an answer differently (docs/api.md#two-dialects) they ask the profile's dialect, one object per
 profile (``profiles.get(name).dialect``): how a reference and a date-typed member are written,
 where a collection's count is, what a bulk POST's pairs look like, what a PUT answers, what a sent
 record must carry, which payload tables and which reference-server behaviour go with it, and which
@@ -103,7 +103,7 @@ class Dialect:
     bulk_supplies_ids = False
     pair_per_record = False
     null_references = True  # a reference member may be sent as an explicit null
-    # imsx code-minor values accepted beside the one the status calls for (API.md, Errors).
+    # imsx code-minor values accepted beside the one the status calls for (docs/api.md#errors).
     extra_code_minors: Mapping[int, frozenset[str]] = {}
     payloads = "timeback"  # the payload tables the machines draw from (machines.payloads.TABLES)
     server = "timeback"  # the reference server's behaviour (reference.server_dialects.SERVERS)

@@ -1,4 +1,4 @@
-"""The API dialects the suite certifies (API.md, "Two dialects"): one suite, one profile per dialect.
+"""The API dialects the suite certifies (docs/api.md#two-dialects): one suite, one profile per dialect.
 
 A profile is everything that differs between dialects, named once here: its schemas
 (``schemas/`` for TimeBack, ``schemas/1edtech/`` for the official binding), the operation table

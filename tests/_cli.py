@@ -11,9 +11,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 _SCRIPT = Path(sys.executable).parent / "oneroster-conformance"
 # The installed console script when there is one (what a user runs), else the module.
 COMMAND = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "conformance"]
+SUMMARY_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "summary.schema.json"
+
+
+def valid_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """``summary`` when it is what docs/summary.schema.json promises; else the test fails, naming where."""
+    schema = json.loads(SUMMARY_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(summary), key=lambda e: list(e.absolute_path))
+    assert not errors, "summary.json breaks docs/summary.schema.json: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}" for e in errors[:5]
+    )
+    return summary
 
 
 @dataclass
@@ -27,7 +41,8 @@ class Outcome:
 
     @property
     def summary(self) -> dict[str, Any]:
-        return json.loads((self.reports / "summary.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        """summary.json, validated against its published schema (every run a test reads checks it)."""
+        return valid_summary(json.loads((self.reports / "summary.json").read_text(encoding="utf-8")))
 
     @property
     def last_line(self) -> str:

@@ -31,7 +31,8 @@ class Requirement:
     area: str
     title: str
     statement: str
-    source: str
+    source: str  # a public document and the part of it cited (``catalogue.sources``: the forms)
+    source_url: str  # where that document opens: an https URL, or a page of the project's docs/
     operations: tuple[str, ...] = ()
     aspect: Aspect | None = None  # which outcome of its operations it is about, if it is about one
 
@@ -57,6 +58,8 @@ def _rows(name: str) -> list[dict[str, Any]]:
     if twice:  # a second row would silently replace the first
         raise ValueError(f"{name} holds these IDs more than once: {twice}")
     for row in rows:
+        if ("source" in row) != ("source_url" in row):  # a reworded source comes with its own URL
+            raise ValueError(f"{name}: {row['id']} has a source without its source_url, or the reverse")
         if row.get("aspect") is not None and (row["aspect"] not in ASPECTS or not row.get("operations")):
             raise ValueError(f"{name}: {row['id']} has aspect {row['aspect']!r} (one of {ASPECTS}, with operations)")
     return rows
@@ -68,7 +71,7 @@ def _catalogue(profile: str) -> dict[str, Requirement]:
     (default: every profile offering its service) says where it applies (a profile answers to its
     ``Profile.requirements`` name), and the profile's wording file (``Profile.wording``, e.g.
     ``requirements.1edtech.toml``) rewords a requirement for another dialect (statement, title,
-    source, level), keyed by the same stable ID."""
+    source with its source_url, level), keyed by the same stable ID."""
     chosen = profiles.get(profile)
     services = chosen.services
     overrides: dict[str, dict[str, Any]] = {}
@@ -90,6 +93,7 @@ def _catalogue(profile: str) -> dict[str, Requirement]:
             title=worded["title"],
             statement=worded["statement"],
             source=worded["source"],
+            source_url=worded["source_url"],
             # The operations the profile has: a TimeBack-only route drops out of the official profile.
             operations=tuple(op for op in worded.get("operations", ()) if op in by_id(profile)),
             aspect=worded.get("aspect"),

@@ -58,7 +58,7 @@ def true_negative(op_request: str | None, body: Any, profile: str) -> bool:
     """Whether a body violates the lenient reading for a reason every source agrees on.
 
     schemathesis's negative generation may yield a body that is valid after all, or invalid only in a
-    way API.md leaves open (a date-only scoreDate): those prove nothing about rejection.
+    way docs/api.md#open-points leaves open (a date-only scoreDate): those prove nothing about rejection.
     """
     if op_request is None or body is None:
         return False

@@ -8,7 +8,7 @@ from conformance.checks.mapping import not_found_requirement
 from conformance.checks.registry import check
 from conformance.client import Exchange
 
-# API.md, Errors: code-minor value by status.
+# docs/api.md#errors: code-minor value by status.
 CODE_MINOR = {
     400: "invaliddata",
     422: "invaliddata",

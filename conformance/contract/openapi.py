@@ -204,7 +204,9 @@ def assemble(reading: Reading = "strict", profile: str | None = None) -> dict[st
             "version": __version__,
             "description": (
                 f"Assembled by oneroster-conformance from schemas/ and its operation table. Request bodies follow the "
-                f"{reading} reading of API.md; responses the lenient one. Query parameters: " + ", ".join(query) + "."
+                f"{reading} reading of docs/api.md#payload-facts; responses the lenient one. Query parameters: "
+                + ", ".join(query)
+                + "."
             ),
         },
         "servers": [{"url": "/"}],

@@ -1,4 +1,4 @@
-"""The operation table: every operation of API.md the suite covers, as data, per profile.
+"""The operation table: every operation of docs/api.md the suite covers, as data, per profile.
 
 One row per (method, path). The OpenAPI document, the reference server's routing and the
 requirements catalogue all read this table, so an operation is described exactly once.

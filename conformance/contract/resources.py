@@ -10,14 +10,19 @@ Service = Literal["gradebook", "powerpath"]
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
 POWERPATH = "/powerpath"
 
-SOURCE_ONEROSTER = "reference/timeback-oneroster-openapi.yaml"
-SOURCE_POWERPATH = "reference/timeback-powerpath-openapi.json"
-SEED_ASSESSMENT_RESULT_PUT = "seeds/000_d09e5bbf02c0d353.txt"
-SEED_LINEITEM_RESULTS_POST = "seeds/001_960a73b78fda8c07.txt"
-SEED_RESULT_PUT = "seeds/002_0a84947811081404.txt"
-SEED_LINEITEM_PUT = "seeds/003_42de73f7dd3cb7a3.txt"
-SEED_IMPORT_RESULTS = "seeds/004_ebac228a1807b255.txt"
-SOURCE_1EDTECH = "reference/1edtech-oneroster-1p2-gradebook-openapi.yaml"
+# Where an operation is documented, in the public forms the catalogue cites (catalogue.sources).
+SOURCE_ONEROSTER = f"TimeBack OneRoster OpenAPI — the paths under {GRADEBOOK}"
+SOURCE_POWERPATH = "TimeBack PowerPath OpenAPI — the paths under /powerpath"
+SEED_ASSESSMENT_RESULT_PUT = (
+    f"TimeBack API reference — Update or Create an Assessment Result, PUT {GRADEBOOK}/assessmentResults/{{sourcedId}}"
+)
+SEED_LINEITEM_RESULTS_POST = (
+    f"TimeBack API reference — Create a Result for a Line Item, POST {GRADEBOOK}/lineItems/{{sourcedId}}/results"
+)
+SEED_RESULT_PUT = f"TimeBack API reference — Update or Create a Result, PUT {GRADEBOOK}/results/{{sourcedId}}"
+SEED_LINEITEM_PUT = f"TimeBack API reference — Update or Create a Line Item, PUT {GRADEBOOK}/lineItems/{{sourcedId}}"
+SEED_IMPORT_RESULTS = "TimeBack PowerPath OpenAPI — GET /powerpath/importExternalTestAssignmentResults"
+SOURCE_1EDTECH = f"1EdTech OneRoster 1.2 Gradebook OpenAPI — the paths under {GRADEBOOK}"
 
 COLLECTION_QUERY = ("limit", "offset", "sort", "orderBy", "filter", "fields", "search")
 COLLECTION_QUERY_1EDTECH = ("limit", "offset", "sort", "orderBy", "filter", "fields")  # no free-text search
@@ -25,7 +30,7 @@ COLLECTION_QUERY_1EDTECH = ("limit", "offset", "sort", "orderBy", "filter", "fie
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """One of the six gradebook resources; they all follow the same pattern (API.md)."""
+    """One of the six gradebook resources; they all follow the same pattern (docs/api.md, "Gradebook surface")."""
 
     singular: str
     plural: str

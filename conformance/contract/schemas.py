@@ -6,8 +6,8 @@ definition names wherever the dialects share a shape. Every function takes ``pro
 means the process's active profile.
 
 A *kind* names one payload shape: ``<file>`` (the file's root) or ``<file>.<definition>``, e.g.
-``result.putRequest``. Shapes on which the sources disagree exist in two *readings* (API.md,
-"Payload facts"): ``lenient`` — what every source requires, what a server must reject when
+``result.putRequest``. Shapes on which the sources disagree exist in two *readings*
+(docs/api.md#payload-facts): ``lenient`` — what every source requires, what a server must reject when
 violated and what a response must contain — and ``strict`` — what any source requires, what the
 suite sends. They are stored as ``$defs`` named ``<definition>.lenient`` and ``<definition>.strict``.
 """

@@ -1,4 +1,5 @@
-"""PowerPath external tests as a state machine (seed 004, seeds/004_ebac228a1807b255.txt).
+"""PowerPath external tests as a state machine (seed 004: TimeBack PowerPath OpenAPI —
+importExternalTestAssignmentResults).
 
 For one external lesson, a run assigns the test, lets the tool make progress (Edulastic: answers
 with partial credit, a grade; MasteryTrack: write-backs of results), imports and reads progress in

@@ -1,4 +1,5 @@
-"""What PowerPath must answer about an external-test attempt (seed 004, seeds/004_ebac228a1807b255.txt):
+"""What PowerPath must answer about an external-test attempt (seed 004: TimeBack PowerPath OpenAPI —
+importExternalTestAssignmentResults):
 the attempt as the tool leaves it, the rules each answer is compared with, and which fixture students
 the tests use. Pure data and rules: no HTTP, no Hypothesis.
 

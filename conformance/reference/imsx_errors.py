@@ -1,4 +1,4 @@
-"""Failures as the API reports them: the flat imsx status object of API.md, "Errors"."""
+"""Failures as the API reports them: the flat imsx status object of docs/api.md#errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.contract.schemas import Problem
 
-# API.md gives code-minor values for 400/422/401/403/404/429/500; 405, 413 and 415 are input
+# docs/api.md#errors gives code-minor values for 400/422/401/403/404/429/500; 405, 413 and 415 are input
 # problems as well, so they share 400's value.
 CODE_MINOR: dict[int, str] = {
     400: "invaliddata",

@@ -1,5 +1,6 @@
 """PowerPath external tests: makeExternalTestAssignment, importExternalTestAssignmentResults and
-getAssessmentProgress, following seed 004 (seeds/004_ebac228a1807b255.txt).
+getAssessmentProgress, following seed 004 (TimeBack PowerPath OpenAPI —
+importExternalTestAssignmentResults).
 
 An *attempt* is one assignment of one lesson's test to one student. It records what was imported
 from the tool; getAssessmentProgress shows that, never the tool's live state. Each attempt has an

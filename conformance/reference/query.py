@@ -1,4 +1,4 @@
-"""Collection queries: limit, offset, sort, orderBy, filter, fields and search (API.md, "Gradebook surface").
+"""Collection queries: limit, offset, sort, orderBy, filter, fields and search (docs/api.md#gradebook-surface).
 
 Filter grammar: ``field op 'value'`` clauses joined by `` AND `` / `` OR `` (AND binds tighter);
 ops ``= != ~ > >= < <= @``; whitespace around the operator is optional; no nested fields.

@@ -1,4 +1,4 @@
-"""What the reference server answers differently in each profile (API.md, "Two dialects").
+"""What the reference server answers differently in each profile (docs/api.md#two-dialects).
 
 One server, one code path: the handlers do the same work in both profiles — read, validate, store,
 query — and ask the server's dialect only for the few answers whose shape differs: a PUT's answer,

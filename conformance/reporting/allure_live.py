@@ -48,7 +48,9 @@ class AllureRecorder:
             doc=getattr(getattr(item, "obj", None), "__doc__", None) or "",
         )
 
-    @pytest.hookimpl(hookwrapper=True)
+    # Innermost, whatever the order the plugins were registered in: the labels go on before
+    # allure-pytest's own (Allure's page shows only the first label groups).
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
         yield
         current, self.current = self.current, None

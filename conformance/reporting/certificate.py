@@ -13,6 +13,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from conformance.catalogue import sources
 from conformance.reporting import baseline, failure_categories
 
 FILE_NAME = "certificate.html"
@@ -135,6 +136,14 @@ def _gist(summary: dict[str, Any], requirements: list[dict[str, Any]]) -> str:
     return f"MUST requirements failed: {links}."
 
 
+def _source(row: dict[str, Any]) -> str:
+    """The source, linked to the public document it names; a page of the suite's own docs by its path."""
+    text, url = _e(row.get("source", "")), str(row.get("source_url") or "")
+    if sources.is_public_url(url):  # only the documents the catalogue cites: nothing a summary could slip in
+        return f'<a href="{_e(url)}" rel="noreferrer">{text}</a>'
+    return f'{text} <span class="path">({_e(url)})</span>' if url else text
+
+
 def _rows(requirements: list[dict[str, Any]]) -> str:
     rows = []
     for row in requirements:
@@ -145,7 +154,7 @@ def _rows(requirements: list[dict[str, Any]]) -> str:
         rows.append(
             f'<tr class="{_e(status)}"><td class="id">{ident}</td><td>{_e(row.get("level", ""))}</td>'
             f'<td class="status">{_e(STATUS_LABEL.get(status, status))}</td><td>{_e(row.get("title", ""))}</td>'
-            f'<td class="source">{_e(row.get("source", ""))}</td></tr>'
+            f'<td class="source">{_source(row)}</td></tr>'
         )
     return "\n".join(rows)
 

@@ -8,6 +8,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conformance.catalogue import sources
+
+
+def _source(row: dict[str, Any]) -> str:
+    """The source linked to its URL; a page of the suite's own docs is named by its path in the repository."""
+    text = str(row["source"]).replace("|", "\\|").replace("]", "\\]")
+    url = str(row.get("source_url") or "")
+    if sources.is_public_url(url):
+        return f"[{text}]({url.replace(')', '%29').replace(' ', '%20')})"
+    return f"{text} (`{url}` in the suite's repository)" if url else text
+
 
 def markdown(summary: dict[str, Any]) -> str:
     lines = [
@@ -31,7 +42,7 @@ def markdown(summary: dict[str, Any]) -> str:
     icon = {"passed": "✔ passed", "failed": "✘ failed", "skipped": "– skipped", "observed": "ℹ observed"}
     for row in summary["requirements"]:
         title = row["title"].replace("|", "\\|")
-        lines.append(f"| `{row['id']}` | {row['level']} | {icon[row['status']]} | {title} | {row['source']} |")
+        lines.append(f"| `{row['id']}` | {row['level']} | {icon[row['status']]} | {title} | {_source(row)} |")
     failed = [r for r in summary["requirements"] if r["status"] == "failed"]
     if failed:
         lines += ["", "## Failures", ""]

@@ -23,7 +23,7 @@ from conformance.guard import RunStopped
 from conformance.session.world import World, baseline
 from conformance.target import Target
 
-# Expected statuses for an invalid body: 400/422 (API.md, Errors), or 404 where the path names a
+# Expected statuses for an invalid body: 400/422 (docs/api.md#errors), or 404 where the path names a
 # record the server looks up before it validates.
 _SCHEMATHESIS_CONFIG = {
     "checks": {"negative_data_rejection": {"expected-statuses": ["400", "404", "422"]}},

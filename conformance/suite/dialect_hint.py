@@ -2,7 +2,7 @@
 
 A vendor who runs the TimeBack profile against an official 1EdTech server sees dozens of failures
 that all come from one cause. While the run goes, every answer is looked at for signs of the other
-registered dialects (API.md, "Two dialects"): each dialect describes the answers that show a
+registered dialects (docs/api.md#two-dialects): each dialect describes the answers that show a
 server speaks it (``Dialect.signs``: a PUT answered 201 with no body, sourcedIdPairs as an array, a
 collection counted in X-Total-Count instead of totalCount, references with href and type — or the
 reverse), and the run counts those of the other dialects that its own does not share. A failed run

@@ -1,6 +1,6 @@
 """Each gradebook entity's documented operations, one deterministic walk per entity: PUT creates,
 GET reads, the collection lists, POST creates, PATCH merges, DELETE soft-deletes — plus the
-open points of API.md, observed and reported (INFO), never failed."""
+open points of docs/api.md#open-points, observed and reported (INFO), never failed."""
 
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ def test_patch_merges_metadata(name: str, suite: SuiteSession, recorder: Recorde
     "GEN-PUT-BODY-ID-MISMATCH", "GEN-DATE-ONLY-SCORE-DATE", "GEN-BULK-SEVERAL"
 )  # fmt: skip
 def test_open_points(suite: SuiteSession, recorder: Recorder) -> None:
-    """API.md's open points on writes: observed, never failed."""
+    """The open points on writes (docs/api.md#open-points): observed, never failed."""
     if suite.options.read_only:
         pytest.skip("read-only run: writes are not sent")
     world = suite.world

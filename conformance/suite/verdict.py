@@ -53,6 +53,7 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
             "title": requirement.title,
             "statement": requirement.statement,
             "source": requirement.source,
+            "source_url": requirement.source_url,
             "area": requirement.area,
             "checks": {"passed": entry.passed if entry else 0, "failed": entry.failed if entry else 0},
             "failures": list(entry.failures) if entry and status == "failed" else [],

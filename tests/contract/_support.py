@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -16,49 +18,49 @@ from conformance.contract import openapi
 from conformance.contract.schemas import Reading
 
 REPO = Path(__file__).parents[2]
-SHARED = REPO.parent / "shared"
-SEEDS = SHARED / "seeds"
-REFERENCE = SHARED / "reference"
 HERE = Path(__file__).parent
+SEEDS = HERE / "seeds"  # the seed pages' example payloads, one JSON file per page
+THIRD_PARTY = REPO / "third_party" / "openapi"  # published specs: third_party/README.md
 NEGATIVE = HERE / "negative"
 POSITIVE = HERE / "positive"
 CASE_SCHEMA = NEGATIVE / "case.schema.json"
 
-# In the seed pages a request body follows `--data '`; the response body follows the request's closing quote.
-DATA_MARKER = "--data '"
+
+@functools.cache
+def _manifest() -> dict[str, Any]:
+    return json.loads((THIRD_PARTY / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def published_spec(name: str) -> Path:
+    """The published spec ``name`` in ``third_party/openapi/``, checked against its recorded sha256.
+
+    Documents that may not be redistributed are not in the repository; when one is absent the calling
+    test (or module) is skipped with one line saying so and how to get it (``third_party/fetch.py``).
+    """
+    entry = _manifest()["documents"][name]
+    path = THIRD_PARTY / name
+    if not path.is_file():
+        pytest.skip(
+            f"third_party/openapi/{name} absent (not redistributable, third_party/README.md):"
+            f" python third_party/fetch.py gets {entry['url']}",
+            allow_module_level=True,
+        )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest == entry["sha256"], f"{path}: sha256 {digest}, not the recorded {entry['sha256']}"
+    return path
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """One top-level JSON object found in a seed page."""
+    """One JSON payload a seed page documents (``seeds/<operation>.json``, ``examples``)."""
 
     value: dict[str, Any]
-    request: bool  # the `--data '` marker appears between the previous object and this one
-    offset: int
+    request: bool  # a request body (after `--data '` on the page), else a response body
+    offset: int  # its index among the page's examples
 
     @property
     def role(self) -> str:
         return "request" if self.request else "response"
-
-
-def json_objects(text: str) -> list[Found]:
-    """Every balanced top-level ``{…}`` JSON object in ``text``, in order.
-
-    A ``{`` that does not open a JSON object (``{sourcedId}`` in a URL, prose) is skipped; objects
-    glued to other characters (seeds 000/001 end a body with ``'{``) are still found.
-    """
-    decoder = json.JSONDecoder()
-    found: list[Found] = []
-    position = previous_end = 0
-    while (start := text.find("{", position)) != -1:
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            position = start + 1
-            continue
-        found.append(Found(value, DATA_MARKER in text[previous_end:start], start))
-        position = previous_end = end
-    return found
 
 
 def escape(token: str) -> str:

@@ -86,7 +86,7 @@ def _required(definition: str, reading: schemas.Reading) -> list[str]:
 
 @pytest.mark.parametrize(("kind", "record", "where"), REQUIRED_COVERAGE, ids=[k for k, _, _ in REQUIRED_COVERAGE])
 def test_every_lenient_required_member_has_a_case(kind: str, record: str, where: str) -> None:
-    """Each member the lenient reading requires has a case that omits it (API.md's 'lenient (must)' column);
+    """Each member the lenient reading requires has a case that omits it (docs/api.md#payload-facts);
     a member newly made required fails this until the corpus covers it."""
     required = _required(record, "lenient")
     assert required, f"{record} requires nothing?"

@@ -1,17 +1,23 @@
-"""The five seed pages (API.md, "The five seed operations") fit the schemas.
+"""The five seed pages (TimeBack API reference pages, listed in seeds/README.md) fit the schemas.
 
 The seeds are the first source of authority. Every JSON body and response they document, exactly as
 written (``"<string>"`` placeholders, ``123`` numbers), must satisfy the LENIENT reading of its
 kind, and every one but seed 002's the STRICT reading too: seed 002 documents ``PUT /results/{id}``
-without ``status`` and ``scoreStatus``, which the published OpenAPI requires (API.md, "Payload facts").
+without ``status`` and ``scoreStatus``, which the published OpenAPI requires (docs/api.md#payload-facts).
 Seed 004 is prose only; the fields it documents must exist in our schema.
+
+The pages themselves are not in the repository: their example payloads (and seed 004's documented
+query parameters and response fields) were extracted, as written, into ``seeds/<operation>.json``,
+one file per page, with the page's title and operation (format: ``seeds/README.md``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,13 +25,7 @@ from conformance.contract import schemas
 from conformance.contract.operations import BY_ID
 from conformance.contract.schemas import Reading
 
-from ._support import SEEDS, Found, document_validator, json_objects, pointer
-
-if not SEEDS.is_dir():
-    pytest.skip(
-        f"seed pages not found: {SEEDS} does not exist (../shared/seeds next to the repository)",
-        allow_module_level=True,
-    )
+from ._support import SEEDS, Found, document_validator, pointer
 
 
 @dataclass(frozen=True)
@@ -38,20 +38,22 @@ class Seed:
     response: str | None  # schema kind of the documented success response
     objects: int  # 000/001 show request + response twice; 002/003 once; 004 has no JSON
     strict: bool  # whether the documented payloads satisfy the strict reading
+    name: str  # seeds/<name>.json: the page's extracted examples
 
     @functools.cached_property
     def path(self) -> Path:
-        matches = sorted(SEEDS.glob(f"{self.prefix}_*.txt"))
-        assert len(matches) == 1, f"expected one seed page {self.prefix}_*.txt in {SEEDS}, found {matches}"
-        return matches[0]
+        return SEEDS / f"{self.name}.json"
 
     @functools.cached_property
-    def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
     @functools.cached_property
     def found(self) -> list[Found]:
-        return json_objects(self.text)
+        return [
+            Found(example["value"], example["role"] == "request", index)
+            for index, example in enumerate(self.data["examples"])
+        ]
 
     def kind(self, found: Found) -> str:
         kind = self.request if found.request else self.response
@@ -60,14 +62,38 @@ class Seed:
 
 
 SEED_TABLE = (
-    Seed("000", "putAssessmentResult", "assessmentResult.putRequest", "assessmentResult.single", 4, True),
-    Seed("001", "createResultForLineItem", "result.bulkRequest", "sourcedIdPairs", 4, True),
-    Seed("002", "putResult", "result.putRequest", "result.single", 2, False),
-    Seed("003", "putLineItem", "lineItem.putRequest", "lineItem.single", 2, True),
-    Seed("004", "importExternalTestAssignmentResults", None, "powerpath.importResultsResponse", 0, True),
+    Seed(
+        "000",
+        "putAssessmentResult",
+        "assessmentResult.putRequest",
+        "assessmentResult.single",
+        4,
+        True,
+        "put-assessment-result",
+    ),
+    Seed(
+        "001",
+        "createResultForLineItem",
+        "result.bulkRequest",
+        "sourcedIdPairs",
+        4,
+        True,
+        "create-result-for-line-item",
+    ),
+    Seed("002", "putResult", "result.putRequest", "result.single", 2, False, "put-result"),
+    Seed("003", "putLineItem", "lineItem.putRequest", "lineItem.single", 2, True, "put-line-item"),
+    Seed(
+        "004",
+        "importExternalTestAssignmentResults",
+        None,
+        "powerpath.importResultsResponse",
+        0,
+        True,
+        "import-external-test-assignment-results",
+    ),
 )
 BY_PREFIX = {seed.prefix: seed for seed in SEED_TABLE}
-# What seed 002 omits and the published OpenAPI requires (API.md: "PUT result … strict adds status, scoreStatus").
+# What seed 002 omits and the published OpenAPI requires (docs/api.md#payload-facts).
 SEED_002_STRICT_GAPS = {"/result/status", "/result/scoreStatus"}
 
 
@@ -86,8 +112,8 @@ PAYLOADS = _payloads()
 
 @pytest.mark.parametrize("seed", SEED_TABLE, ids=lambda s: s.prefix)
 def test_seed_page_holds_the_documented_number_of_json_objects(seed: Seed) -> None:
-    """The extractor finds every documented payload (a parsing regression must not pass silently),
-    and requests (after ``--data '``) alternate with responses."""
+    """The extracted file holds every payload the page documents (none lost, none added), and
+    requests (after ``--data '`` on the page) alternate with responses."""
     assert len(seed.found) == seed.objects, [f.offset for f in seed.found]
     assert [f.role for f in seed.found] == ["request", "response"] * (seed.objects // 2)
 
@@ -133,9 +159,15 @@ def test_seed_payload_fits_the_assembled_openapi_operation(seed: Seed, found: Fo
 
 @pytest.mark.parametrize("seed", SEED_TABLE, ids=lambda s: s.prefix)
 def test_operation_table_cites_the_seed_and_its_kinds(seed: Seed) -> None:
-    """The operation table names this seed page as its source and uses the seed's payload kinds."""
+    """The operation table names this seed page as its source and uses the seed's payload kinds; the
+    extracted file names the same page and operation."""
     op = BY_ID[seed.operation]
-    assert Path(op.source).name == seed.path.name
+    assert seed.data["operation"] == {"id": op.id, "method": op.method, "path": op.path}
+    # The table cites the page by its stored name, or publicly by operation (and title, for a reference page).
+    assert Path(op.source).name == seed.data["page"] or f"{op.method} {op.path}" in op.source, op.source
+    if "API reference" in op.source:
+        assert seed.data["title"] in op.source
+    assert seed.data["title"]
     assert (op.request, op.response) == (seed.request, seed.response)
 
 
@@ -159,16 +191,17 @@ IMPORT_RESULTS_QUERY = {
 }
 
 
-def _section(text: str, heading: str, end: str | None = None) -> str:
-    assert f"\n{heading}\n" in text, f"seed 004 has no {heading!r} section"
-    body = text.split(f"\n{heading}\n", 1)[1]
-    return body.split(f"\n{end}\n", 1)[0] if end else body
+def _section(name: str) -> list[str]:
+    """Seed 004's documented lines of one part of its page: ``query_parameters`` or ``response``."""
+    lines = BY_PREFIX["004"].data.get(name)
+    assert isinstance(lines, list), f"seed 004 has no {name!r} part"
+    return lines
 
 
 @pytest.mark.parametrize("field", IMPORT_RESULTS_FIELDS)
 def test_seed_004_response_field_is_in_the_import_results_schema(field: str) -> None:
     """Every response field seed 004 documents is a property of powerpath.importResultsResponse."""
-    response = _section(BY_PREFIX["004"].text, "Response")
+    response = "\n".join(_section("response"))
     assert IMPORT_RESULTS_FIELDS[field] in response, "the phrase no longer documents this field in seed 004"
     assert field in schemas.resolve("powerpath.importResultsResponse")["properties"]
 
@@ -176,7 +209,7 @@ def test_seed_004_response_field_is_in_the_import_results_schema(field: str) -> 
 def test_seed_004_lesson_types_are_the_schema_enum() -> None:
     """The lessonType values seed 004 lists (test-out, placement, unit-test) are exactly the schema's enum."""
     phrase = IMPORT_RESULTS_FIELDS["lessonType"]
-    assert phrase in _section(BY_PREFIX["004"].text, "Response")
+    assert phrase in "\n".join(_section("response"))
     documented = phrase.split(", ")
     lesson_type = schemas.resolve("powerpath.importResultsResponse")["properties"]["lessonType"]
     resolved = schemas.registry().resolver(schemas.schema_id("powerpath")).lookup(lesson_type["$ref"]).contents
@@ -186,6 +219,10 @@ def test_seed_004_lesson_types_are_the_schema_enum() -> None:
 
 def test_seed_004_query_parameters_are_the_operation_query() -> None:
     """The query parameters seed 004 documents are the importExternalTestAssignmentResults query."""
-    query = _section(BY_PREFIX["004"].text, "Query Parameters", end="Response")
-    assert [line for line in query.splitlines() if line] == list(IMPORT_RESULTS_QUERY.values())
+    assert _section("query_parameters") == list(IMPORT_RESULTS_QUERY.values())
     assert BY_ID["importExternalTestAssignmentResults"].query == tuple(IMPORT_RESULTS_QUERY)
+
+
+def test_every_seed_file_is_a_seed_of_the_table() -> None:
+    """No extracted page goes unchecked: the files of ``seeds/`` are exactly the table's."""
+    assert sorted(path.stem for path in SEEDS.glob("*.json")) == sorted(seed.name for seed in SEED_TABLE)

@@ -22,6 +22,7 @@ from conformance.contract.operations import ENTITIES, GRADEBOOK, POWERPATH
 from conformance.guard import Guard
 from conformance.reference import embedded
 from conformance.target import make_target
+from tests._cli import valid_summary
 
 from ._support import COMMAND, environment, run, run_args
 from .proxy import Logged, RecordingProxy
@@ -224,7 +225,7 @@ def test_the_time_budget_cuts_a_run_short_without_vouching_for_the_rest(tmp_path
     assert done.returncode == 1, done.stderr[-2000:]
     assert elapsed < 90
     assert "Traceback" not in done.stderr + done.stdout
-    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    summary = valid_summary(json.loads((reports / "summary.json").read_text(encoding="utf-8")))
     assert summary["cut_short"] == "the run's time budget of 3 s ran out"
     assert summary["verdict"] == "non-conformant"
     assert not [r for r in summary["requirements"] if r["status"] == "failed"]

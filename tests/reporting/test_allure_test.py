@@ -34,7 +34,11 @@ def test_labels_of_a_fuzz_test() -> None:
     assert shown.features == ("results",)  # the operation's resource
     assert shown.severity == "critical"  # the highest level recorded: MUST
     assert shown.title == "Contract fuzzing: PUT /results/{sourcedId}, positive (3 requirements)"
-    assert shown.sources == ("API.md Errors", "seeds/002_0a84947811081404.txt", "API.md Payload facts")
+    assert shown.sources == (
+        "Project docs — docs/api.md, Errors",
+        "TimeBack API reference — Update or Create a Result, PUT /ims/oneroster/gradebook/v1p2/results/{sourcedId}",
+        "Project docs — docs/api.md, Payload facts",
+    )
     assert shown.links == ()
     assert "**GB-RESULT-PUT-UPSERT** (MUST, passed: 1 passed)" in shown.description
     assert "**GEN-NO-SERVER-ERROR** (MUST, passed: 2 passed)" in shown.description

@@ -8,8 +8,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from conformance.reporting import certificate
+from conformance.catalogue import sources
+from conformance.reporting import certificate, summary
 
+PAGE = "TimeBack API reference — Update or Create a Result, PUT /ims/oneroster/gradebook/v1p2/results/{sourcedId}"
+URL = "https://docs.timeback.com/beta/api-reference/beyond-ai/oneroster/results-management/update-or-create-a-result"
 EVIL = '<script>alert("x")</script><img src="http://evil.example/x.png">'
 
 
@@ -32,7 +35,8 @@ def _summary(**extra: Any) -> dict[str, Any]:
                 "status": "passed",
                 "title": "No request makes the server fail",
                 "statement": "No 5xx.",
-                "source": "API.md Errors",
+                "source": "Project docs — docs/api.md, Errors",
+                "source_url": "docs/api.md#errors",
                 "failures": [],
             },
             {
@@ -41,7 +45,8 @@ def _summary(**extra: Any) -> dict[str, Any]:
                 "status": "failed",
                 "title": "PUT /results/{id} creates or updates the result",
                 "statement": "PUT answers 201 or 200.",
-                "source": "seeds/002_0a84947811081404.txt",
+                "source": PAGE,
+                "source_url": URL,
                 "failures": [
                     {
                         "message": "[GB-RESULT-PUT-UPSERT] MUST — A valid request was not answered with its "
@@ -57,7 +62,7 @@ def _summary(**extra: Any) -> dict[str, Any]:
                 "status": "skipped",
                 "title": "fields limits the fields returned",
                 "statement": "…",
-                "source": "API.md",
+                "source": "TimeBack OneRoster OpenAPI — collection query parameter fields",
                 "failures": [],
                 "reason": "read-only run: writes are not sent",
             },
@@ -67,7 +72,8 @@ def _summary(**extra: Any) -> dict[str, Any]:
                 "status": "observed",
                 "title": "Status of a PUT that updates",
                 "statement": "…",
-                "source": "API.md Open points",
+                "source": "Project docs — docs/api.md, Status of a PUT that updates",
+                "source_url": "docs/api.md#status-of-a-put-that-updates",
                 "failures": [],
                 "observations": [f"putResult: 200 {EVIL}"],
             },
@@ -96,7 +102,11 @@ def test_server_text_is_escaped_and_nothing_is_loaded() -> None:
     page = certificate.render(_summary())
     tags = _tags(page)
     assert not [t for t, _ in tags if t in ("script", "img", "link", "iframe", "object", "embed")]
-    assert not [a for _, a in tags if any(k in a for k in ("src", "srcset")) or a.get("href", "#").startswith("http")]
+    assert not [a for _, a in tags if any(k in a for k in ("src", "srcset"))]
+    # Links only to the documents the catalogue cites (a requirement's source), never to the server's text.
+    assert not [
+        a for _, a in tags if (a.get("href") or "#").startswith("http") and not sources.is_public_url(a["href"] or "")
+    ]
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     csp = [a for t, a in tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
     assert csp and "default-src 'none'" in (csp[0]["content"] or "")
@@ -127,8 +137,11 @@ def test_sections() -> None:
         "MUST",
         "✘ failed",
         "PUT /results/{id} creates or updates the result",
-        "seeds/002_0a84947811081404.txt",
+        PAGE,
     ]
+    # The source links to where it opens; a page of the suite's own docs is named by its path.
+    assert f'<a href="{URL}" rel="noreferrer">' in row.group(1)
+    assert "(docs/api.md#errors)" in page
     assert 'href="#failure-GB-RESULT-PUT-UPSERT"' in page and 'id="failure-GB-RESULT-PUT-UPSERT"' in page
     # The failure: its kind, its message, its reproduction.
     assert "Wrong status" in text
@@ -162,3 +175,11 @@ def test_write_reads_nothing_but_the_summary(tmp_path: Path) -> None:
     path = certificate.write(json.loads(json.dumps(_summary())), tmp_path / "new")
     assert path == tmp_path / "new" / "certificate.html"
     assert path.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_summary_md_links_each_source_to_where_it_opens() -> None:
+    text = summary.markdown(_summary(suite_version="1", seed=1, started_at="2026-01-01T00:00:00Z", duration_s=1.0))
+    row = next(line for line in text.splitlines() if line.startswith("| `GB-RESULT-PUT-UPSERT`"))
+    assert "[TimeBack API reference — Update or Create a Result, PUT" in row
+    assert "](https://docs.timeback.com/beta/api-reference/beyond-ai/oneroster/results-management/" in row
+    assert "(`docs/api.md#errors` in the suite's repository)" in text

@@ -169,6 +169,10 @@ def test_failing_test_is_labelled_with_steps_and_evidence(runs: Runs) -> None:
         assert tests, f"no failed Allure test is labelled with {requirement}"
         test = tests[0]
         assert _labels(test, "severity") == ["critical"]
+        # Allure's page shows the first label groups only: the requirement labels come before
+        # allure-pytest's own (suite, host, thread…).
+        groups = list(dict.fromkeys(label["name"] for label in test["labels"]))
+        assert groups[:3] == ["epic", "feature", "story"], groups
         assert "Gradebook" in _labels(test, "epic") and _labels(test, "feature")
         assert _labels(test, "source")
         assert test["name"] and not test["name"].startswith("test_")

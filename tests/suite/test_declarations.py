@@ -210,7 +210,7 @@ def test_verify_judges_in_the_recorders_profile() -> None:
     recorder = Recorder(Ledger(), profiles.ONEEDTECH)
     failures = recorder.verify(checks.Context(op, "positive", expect_success=True), _exchange(500), [success_status])
     assert [f.finding.requirement for f in failures] == ["GB-RESULT-PUT-UPSERT"]
-    assert failures[0].requirement.source.startswith("reference/1edtech")  # the official wording
+    assert failures[0].requirement.source.startswith("1EdTech OneRoster 1.2")  # the official wording
 
 
 def test_one_recorder_tells_its_observers_and_shows_its_trail() -> None:

@@ -30,7 +30,8 @@ level = "SHOULD"
 area = "general"
 title = "Every answer carries a Date header"
 statement = "Every response carries a Date header saying when it was made."
-source = "RFC 9110 §6.6.1"
+source = "RFC 9110 §6.6.1 Date"
+source_url = "https://www.rfc-editor.org/rfc/rfc9110#section-6.6.1"
 """
 CHECK = f'''@check("{NEW}")
 def date_header(ctx: Context, exchange: Exchange) -> Finding | None:
