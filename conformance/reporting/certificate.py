@@ -130,7 +130,15 @@ def _gist(summary: dict[str, Any], requirements: list[dict[str, Any]]) -> str:
         return (
             "No MUST requirement failed, but the suite ran into errors of its own (below): no verdict of conformance."
         )
+    if not failed and summary.get("requests") == 0:
+        return "No request reached the target: the run checked nothing, so it is not conformant."
     if not failed:
+        total, checked = summary["counts"].get("must_total"), summary["counts"].get("must_checked")
+        if isinstance(total, int) and isinstance(checked, int) and checked < total:
+            return (
+                f"Every MUST requirement this run checked passed: {checked} of {total}; "
+                f'the <a href="#skipped">{total - checked} not checked</a> are listed below with the reason.'
+            )
         return "Every MUST requirement this run checked passed."
     links = ", ".join(f'<a href="#{_e(_anchor(str(r.get("id", ""))))}">{_e(r.get("id", ""))}</a>' for r in failed)
     return f"MUST requirements failed: {links}."

@@ -30,6 +30,11 @@ def markdown(summary: dict[str, Any]) -> str:
         f"- Requirements: {summary['counts']['passed']} passed, {summary['counts']['failed']} failed, "
         f"{summary['counts']['skipped']} skipped, {summary['counts']['observations']} observed",
     ]
+    if "must_total" in summary["counts"]:
+        counts = summary["counts"]
+        lines.append(f"- MUST requirements checked: {counts['must_checked']} of {counts['must_total']}")
+    if summary.get("requests") == 0:
+        lines.append("- **No request reached the target:** the run checked nothing, so it is not conformant")
     if summary.get("dialect_hint"):
         lines.append(f"- **Dialect hint:** {summary['dialect_hint']['message']}")
     if summary.get("cut_short"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from typing import Any
 
 from conformance import redaction, settings
@@ -136,8 +137,11 @@ def explain(result: dict[str, Any]) -> str:
         parts = [f"non-conformant: {len(failed)} MUST requirement(s) failed ({ids}){why}"]
     elif result.get("errors"):
         parts = [f"non-conformant: the suite broke in {len(result['errors'])} test(s) (summary.json 'errors')"]
+    elif result.get("requests") == 0:
+        parts = ["non-conformant: the run sent no request to the target, so it checked nothing"]
     else:
         parts = [f"{result['verdict']}: no MUST requirement failed"]
+        parts += [unchecked_must(result)] if not result.get("cut_short") and unchecked_must(result) else []
     if result.get("cut_short"):
         unchecked = sum(r["status"] == "skipped" and r["level"] == "MUST" for r in rows)
         parts.append(f"the run was cut short ({result['cut_short']}): {unchecked} MUST requirement(s) not checked")
@@ -146,3 +150,15 @@ def explain(result: dict[str, Any]) -> str:
     if result.get("dialect_hint"):
         parts.append(f"hint: {result['dialect_hint']['message']}")
     return redaction.redact("; ".join(parts))
+
+
+def unchecked_must(result: dict[str, Any]) -> str:
+    """ "61 of 68 MUST requirements checked; 7 not checked: <the commonest reason> (…)", or "" when every
+    MUST requirement was checked: a verdict must not vouch for what nobody checked without saying so."""
+    skipped = [r for r in result["requirements"] if r["level"] == "MUST" and r["status"] == "skipped"]
+    if not skipped:
+        return ""
+    total = sum(r["level"] == "MUST" for r in result["requirements"])
+    reasons = Counter(str(r.get("reason", "")) for r in skipped).most_common()
+    first = reasons[0][0] + (f" (and {len(reasons) - 1} other reason(s); summary.json)" if len(reasons) > 1 else "")
+    return f"{total - len(skipped)} of {total} MUST requirements checked; {len(skipped)} not checked: {first}"

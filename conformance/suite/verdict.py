@@ -66,6 +66,9 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
             row["reason"] = "; ".join(entry.skips) if entry and entry.skips else NOT_EXERCISED
         rows.append(row)
     must_failed = any(r["status"] == "failed" and r["level"] == "MUST" for r in rows)
+    must = [r for r in rows if r["level"] == "MUST"]
+    # A run that reached no target vouches for nothing: never conformant, whatever it skipped.
+    silent = ledger.requests == 0
     summary = {
         "suite_version": __version__,
         "profile": info.profile,
@@ -75,8 +78,8 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         "started_at": info.started_at,
         "duration_s": round(info.duration_s, 2),
         "requests": ledger.requests,
-        "verdict": "non-conformant" if must_failed or info.errors else "conformant",
-        "counts": counts,
+        "verdict": "non-conformant" if must_failed or info.errors or silent else "conformant",
+        "counts": counts | {"must_total": len(must), "must_checked": sum(r["status"] != "skipped" for r in must)},
         "requirements": rows,
     }
     if info.errors:
