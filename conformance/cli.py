@@ -1,8 +1,8 @@
 """The ``oneroster-conformance`` command: run, serve, validate, report, selftest, openapi.
 
-Exit codes (DESIGN.md): 0 every MUST requirement passed; 1 a MUST failed (or, for ``validate``, the
-payload is invalid); 2 usage or configuration error; 3 target unreachable or authentication failed
-before any test ran. Errors are one line on stderr, never a traceback.
+Exit codes (``conformance.exits``): 0 every MUST requirement passed; 1 a MUST failed (or, for
+``validate``, the payload is invalid); 2 usage or configuration error; 3 target unreachable or
+authentication failed before any test ran. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations

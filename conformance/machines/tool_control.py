@@ -1,6 +1,6 @@
 """Driving the external test tools (Edulastic, MasteryTrack) through a target's tool control interface.
 
-DESIGN.md, "External tools in the reference server": PowerPath finalizes an attempt only when its
+docs/tool-control.md, the protocol this module speaks: PowerPath finalizes an attempt only when its
 tool says the test is done, so the suite must be able to answer questions, grade a test or make
 MasteryTrack write results back. The reference server offers that as HTTP under a prefix it
 announces at ``GET /.well-known/oneroster-conformance`` (no auth), behind the run's bearer token.

@@ -1,7 +1,7 @@
 """The fixtures file (``conformance.fixtures``): the records a target must already hold.
 
 The packaged default has one external-test lesson per lessonType x toolProvider and one
-non-external lesson (DESIGN.md, "Targets and fixtures"). A file that cannot be used raises
+non-external lesson (the fixtures format: ``conformance/fixtures.py``). A file that cannot be used raises
 ``FixturesError`` with one line naming the file and the problem.
 """
 

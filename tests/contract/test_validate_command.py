@@ -1,4 +1,4 @@
-"""``oneroster-conformance validate KIND FILE [--reading]`` (DESIGN.md, command-line contract).
+"""``oneroster-conformance validate KIND FILE [--reading]`` (the README's command-line contract).
 
 Exit 0 and "valid" for a valid payload (under the lenient reading it also names the strict-only
 gaps); exit 1 and one line per problem (JSON pointer and reason) for an invalid one; exit 2 and a

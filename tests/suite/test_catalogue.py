@@ -68,7 +68,7 @@ def test_operations_cite_public_sources(profile: str) -> None:
 
 # Where the briefing the project started from lives, its API file and its page copies: the repository
 # stands alone, so nothing in it may name them. Spelled so that this file does not match itself.
-PRIVATE = re.compile(r"\.\./shared|\bAPI\.md\b|seeds/0{2}\d")
+PRIVATE = re.compile(r"\.\./shared|\b(?:API|DESIGN|STYLE)\.md\b|seeds/0{2}\d")
 _NOT_SCANNED = {".git", ".venv", ".tox", "third_party", "reports", "build", "dist", "node_modules", "__pycache__"}
 
 

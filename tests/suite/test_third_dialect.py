@@ -120,16 +120,21 @@ def timeback_server() -> Iterator[ThreadServer]:
         yield server
 
 
-@contextmanager
-def speaking(profile: str, server: ThreadServer) -> Iterator[SuiteSession]:
-    """A suite session of ``profile`` against ``server``."""
-    target = Target(
+def target_of(profile: str, server: ThreadServer) -> Target:
+    """The in-thread server as a target of ``profile``, with the test credentials."""
+    return Target(
         base_url=server.base_url,
         token_url=server.base_url + TOKEN_PATH,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         profile=profile,
     )
+
+
+@contextmanager
+def speaking(profile: str, server: ThreadServer) -> Iterator[SuiteSession]:
+    """A suite session of ``profile`` against ``server``."""
+    target = target_of(profile, server)
     client = SuiteClient(target)
     world = World(target.fixtures(), f"{uid('third')}-", profile, href_base=f"{server.base_url}/ims/oneroster")
     session = SuiteSession(target, client, world, Options(max_examples=4), Recorder(Ledger(), profile))
@@ -262,13 +267,7 @@ def test_the_dialect_hint_picks_the_best_matching_other_profile(registered: None
 def run_suite(profile: str, server: ThreadServer, reports: Path) -> tuple[Run, int, str]:
     """The suite run as ``oneroster-conformance run`` runs it — one ``Run``, pytest in this process
     with the run's plugins — in ``profile`` against ``server``: (the run, pytest's exit code, its output)."""
-    target = Target(
-        base_url=server.base_url,
-        token_url=server.base_url + TOKEN_PATH,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        profile=profile,
-    )
+    target = target_of(profile, server)
     options = RunOptions(max_examples=2, only="GB-RESULT,GB-CATEGORY", reports=str(reports))
     run = Run(target, options, f"oc{secrets.token_hex(3)}")
     out = io.StringIO()
