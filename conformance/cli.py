@@ -1,4 +1,4 @@
-"""The ``oneroster-conformance`` command: run, serve, validate, report, selftest, openapi.
+"""The ``oneroster-conformance`` command: run, replay, serve, validate, report, selftest, openapi.
 
 Exit codes (``conformance.exits``): 0 every MUST requirement passed; 1 a MUST failed (or, for
 ``validate``, the payload is invalid); 2 usage or configuration error; 3 target unreachable or
@@ -133,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     add(run, "--workers", default="1", help="parallel workers (pytest-xdist)")
     add(run, "--baseline", default=None, help="a previous summary.json to compare with")
     run.set_defaults(func=_lazy("conformance.runner.run_command", "run"))
+
+    replay = sub.add_parser(
+        "replay", help="send a run's failing steps again (summary.json) and say which failures still reproduce"
+    )
+    replay.add_argument("summary", help="the summary.json of the failing run")
+    replay.add_argument("--requirement", default="", help="replay only this requirement's failures (an ID)")
+    from conformance.runner.replay import TARGET_FLAGS
+
+    for flag, default, help_text in OPTIONS:
+        if flag in TARGET_FLAGS:  # the target as for run; the profile is the summary's
+            add(replay, flag, default=default, help=help_text)
+    add(replay, "--fault", default="", help="with no --base-url: faults to switch on in the embedded server")
+    replay.set_defaults(func=_lazy("conformance.runner.replay", "replay_command"))
 
     report = sub.add_parser("report", help="write certificate.html and the Allure HTML report of a run")
     add(report, "--reports", default="reports", help="the reports directory of the run")

@@ -102,7 +102,6 @@ class Dialect:
     # one pair per posted record (TimeBack documents one pair object whatever was posted).
     bulk_supplies_ids = False
     pair_per_record = False
-    null_references = True  # a reference member may be sent as an explicit null
     # imsx code-minor values accepted beside the one the status calls for (docs/api.md#errors).
     extra_code_minors: Mapping[int, frozenset[str]] = {}
     payloads = "timeback"  # the payload tables the machines draw from (machines.payloads.TABLES)
@@ -230,7 +229,6 @@ class Official(Dialect):
     date_members = DATE_MEMBERS
     bulk_supplies_ids = True
     pair_per_record = True
-    null_references = False
     # The official vocabulary has finer 400s for a query the server cannot apply (imsx_CodeMinorFieldDType).
     extra_code_minors = {400: frozenset({"invalid_filter_field", "invalid_selection_field"})}
     payloads = "official"

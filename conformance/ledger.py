@@ -17,10 +17,20 @@ from conformance import redaction
 MAX_KEPT = 5  # failures / observations kept per requirement: enough to act on, small to read
 
 
+def redacted(value: Any) -> Any:
+    """``value`` (a failure's replay data) with every string redacted, keys included."""
+    if isinstance(value, dict):
+        return {redaction.redact(str(k)): redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redacted(item) for item in value]
+    return redaction.redact(value) if isinstance(value, str) else value
+
+
 @dataclass
 class Entry:
     passed: int = 0
-    failures: list[dict[str, str]] = field(default_factory=list)
+    # Each {"message", "reproduction"}, and "replay" (the steps as data) when the session knew them.
+    failures: list[dict[str, Any]] = field(default_factory=list)
     failed: int = 0
     observations: list[str] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)
@@ -56,13 +66,17 @@ class Ledger:
         with self._lock:
             self._entry(requirement).passed += 1
 
-    def failed(self, requirement: str, message: str, reproduction: str = "") -> None:
+    def failed(
+        self, requirement: str, message: str, reproduction: str = "", replay: dict[str, Any] | None = None
+    ) -> None:
+        record: dict[str, Any] = {"message": redaction.redact(message), "reproduction": redaction.redact(reproduction)}
+        if replay is not None:
+            record["replay"] = redacted(replay)
         with self._lock:
             entry = self._entry(requirement)
             entry.failed += 1
             if entry.first_failure_request is None:
                 entry.first_failure_request = self.requests
-            record = {"message": redaction.redact(message), "reproduction": redaction.redact(reproduction)}
             # Newest first: while Hypothesis shrinks, each smaller failing run is recorded after the
             # last, and the run it finally reports — the shrunk one — is the newest.
             if record in entry.failures:
@@ -91,6 +105,7 @@ class Ledger:
         return {
             "requests": self.requests,
             "errors": list(self.errors),
+            # Plain JSON types all through: pytest-xdist's channel carries them, and summary.json holds them.
             "entries": {k: asdict(v) for k, v in self.entries.items()},
         }
 

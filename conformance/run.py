@@ -13,7 +13,7 @@ import contextlib
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -201,8 +201,9 @@ def _number(name: str, raw: str | None, kind: type[int] | type[float]) -> Any:
     return value
 
 
-def resolve(values: dict[str, Any]) -> Resolved:
-    """``values`` maps option names (``base_url``…) to strings; raises ConfigError / exit-3 errors."""
+def resolve(values: dict[str, Any], faults: Sequence[str] = ()) -> Resolved:
+    """``values`` maps option names (``base_url``…) to strings; raises ConfigError / exit-3 errors.
+    ``faults`` are switched on in the embedded reference server (``replay --fault``)."""
     common = {
         "profile": values.get("profile") or "timeback",
         "fixtures_path": values.get("fixtures") or None,
@@ -225,8 +226,12 @@ def resolve(values: dict[str, Any]) -> Resolved:
     # configuration error (exit 2), not a server that failed to start.
     make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # a placeholder token, never sent
     from conformance.reference import embedded
+    from conformance.reference.faults import UnknownFault
 
-    server = embedded.start(fixtures=common["fixtures_path"], profile=common["profile"])
+    try:
+        server = embedded.start(fixtures=common["fixtures_path"], profile=common["profile"], faults=faults)
+    except UnknownFault as exc:
+        raise ConfigError(str(exc)) from None
     try:
         target = make_target(
             base_url=server.base_url,

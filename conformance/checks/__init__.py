@@ -19,7 +19,7 @@ from typing import Any, Literal
 from conformance import catalogue, profiles
 from conformance.checks import registry
 from conformance.checks.mapping import not_found_requirement, schema_requirement, success_requirement
-from conformance.client import Exchange
+from conformance.client import Exchange, Origin, replay_data
 from conformance.contract.operations import Operation, by_id
 from conformance.ledger import Ledger
 
@@ -61,18 +61,33 @@ class Finding:
         return cls(requirement, "observed", actual=text)
 
 
+# Steps printed with a failure: a shrunk run is short, but a long one must not flood the report (the
+# reproduction and summary.json's replay keep every step).
+MAX_STEPS_SHOWN = 40
+
+
 @dataclass(frozen=True)
 class Failure:
-    """A failed finding bound to the exchange that showed it."""
+    """A failed finding bound to the exchange that showed it, the steps that led to it (a machine's
+    trail, a test's own sequence) and the earlier exchanges those rely on (``prelude``: the writes
+    that made the records they reference), so that its reproduction replays against a fresh server."""
 
     finding: Finding
     exchange: Exchange | None
     steps: tuple[Exchange, ...] = ()
     profile: str = profiles.DEFAULT  # whose wording of the requirement it shows
+    prelude: tuple[Exchange, ...] = ()
+    origin: Origin | None = None  # where the steps were sent: without it, no replay data
 
     @property
     def requirement(self) -> catalogue.Requirement:
         return catalogue.get(self.finding.requirement, self.profile)
+
+    @property
+    def sequence(self) -> tuple[Exchange, ...]:
+        """Everything a replay sends, in order: the prelude, then the steps up to the exchange that
+        showed the failure (or that exchange alone)."""
+        return (*self.prelude, *_own_steps(self.exchange, self.steps))
 
     def render(self) -> str:
         req = self.requirement
@@ -94,17 +109,38 @@ class Failure:
         lines.append(f"  Expected:    {self.finding.expected}")
         if self.finding.actual:
             lines.append(f"  Actual:      {self.finding.actual}")
-        if self.steps:
+        sequence = self.sequence
+        if self.steps or len(sequence) > 1:
             lines.append("  Steps:")
-            lines.extend(f"    {i}. {step.curl()}" for i, step in enumerate(self.steps, 1))
+            hidden = max(0, len(sequence) - MAX_STEPS_SHOWN)
+            if hidden:
+                lines.append(f"    (the first {hidden} steps: see the reproduction)")
+            lines.extend(f"    {i}. {step.curl()}" for i, step in enumerate(sequence[hidden:], hidden + 1))
         elif self.exchange is not None:
             lines.append(f"  Reproduce:   {self.exchange.curl()}")
         return "\n".join(lines)
 
     def reproduction(self) -> str:
-        if self.steps:
-            return "\n".join(step.curl() for step in self.steps)
-        return self.exchange.curl() if self.exchange is not None else ""
+        return "\n".join(step.curl() for step in self.sequence)
+
+    def replay(self) -> dict[str, Any] | None:
+        """The steps as data, for ``oneroster-conformance replay``; None without an origin."""
+        sequence = self.sequence
+        if self.origin is None or not sequence:
+            return None
+        return replay_data(self.finding.requirement, sequence, self.origin)
+
+
+def _own_steps(exchange: Exchange | None, steps: Sequence[Exchange]) -> tuple[Exchange, ...]:
+    """The steps up to the decisive exchange: what came after it cannot have caused what it showed."""
+    if not steps:
+        return (exchange,) if exchange is not None else ()
+    if exchange is None:
+        return tuple(steps)
+    for index in range(len(steps) - 1, -1, -1):
+        if steps[index] is exchange:
+            return tuple(steps[: index + 1])
+    return (*steps, exchange)
 
 
 Check = Callable[[Context, Exchange], "Finding | Iterable[Finding] | None"]
@@ -146,6 +182,9 @@ def _unanswered(finding: Finding, exchange: Exchange | None, steps: Sequence[Exc
 
 # Recording ------------------------------------------------------------------------------------------
 Observer = Callable[[Finding, Failure | None], None]
+# Given a failure's own steps (the decisive exchange last): the earlier exchanges they rely on, and
+# where they were sent. The session provides it: it knows what the run wrote, and where.
+Reproducer = Callable[[Sequence[Exchange]], tuple[Sequence[Exchange], Origin]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,6 +204,7 @@ class Recorder:
     declared: frozenset[str] | None = None  # the IDs the bound subject declared; None: any of the catalogue
     subject: str = ""
     trail: Callable[[], Sequence[Exchange]] | None = None  # a machine's steps, shown with its failures
+    reproducer: Reproducer | None = None  # makes every failure's steps self-contained (``SuiteSession``)
 
     # Views ---------------------------------------------------------------------------------------
     def bound(self, subject: object) -> Recorder:
@@ -228,7 +268,15 @@ class Recorder:
             self._notify(finding, None)
             return None
         failure = Failure(finding, exchange, tuple(steps), self.profile)
-        self.ledger.failed(requirement.id, failure.render(), failure.reproduction())
+        replay = None
+        if self.reproducer is not None:
+            try:
+                prelude, origin = self.reproducer(_own_steps(exchange, steps))
+                failure = replace(failure, prelude=tuple(prelude), origin=origin)
+                replay = failure.replay()
+            except Exception:  # whatever a hostile answer does to building the steps, the failure stays recorded
+                failure = replace(failure, prelude=(), origin=None)
+        self.ledger.failed(requirement.id, failure.render(), failure.reproduction(), replay)
         self._notify(finding, failure)
         return failure
 

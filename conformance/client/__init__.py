@@ -17,7 +17,8 @@ making it take forever.
 Inside: ``_exchange`` (the ``Exchange`` record and its curl rendering), ``_auth`` (the token and
 the authentication errors; ``_authlib`` imports authlib quietly), ``_transport`` (the per-request
 deadline under httpx's connection pool), ``_client`` (``SuiteClient``: sending, retries, the body
-cap, a target that stopped answering).
+cap, a target that stopped answering), ``_reproduction`` (a failure's steps as data a replay sends
+again, and the normalized answer it must get).
 """
 
 from conformance.client._auth import AuthenticationFailed, TargetUnreachable
@@ -30,15 +31,22 @@ from conformance.client._client import (
     SuiteClient,
 )
 from conformance.client._exchange import Exchange
+from conformance.client._reproduction import NOT_REPLAYED, Origin, Trace, difference, replay_data, request_text
 
 __all__ = [
     "MAX_BODY",
     "MAX_THROTTLED_WAIT",
+    "NOT_REPLAYED",
     "STOPPED_ANSWERING",
     "STOP_AFTER_FAILURES",
     "STOP_AFTER_SILENCE",
     "AuthenticationFailed",
     "Exchange",
+    "Origin",
     "SuiteClient",
     "TargetUnreachable",
+    "Trace",
+    "difference",
+    "replay_data",
+    "request_text",
 ]

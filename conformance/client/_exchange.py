@@ -32,6 +32,9 @@ class Exchange:
     response: httpx.Response | None = None
     unsent: bool = False  # the error happened before anything reached the target (an invalid URL)
     limits: str = ""  # what a usable answer had to be, when ``error`` says it was not one
+    # Its place in the session's traffic (``SuiteSession.send`` numbers what it sends): which
+    # records a failure's steps rely on is told by what was written before them.
+    ordinal: int | None = None
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 

@@ -1,9 +1,11 @@
 """Assemble an OpenAPI 3.1 document from the operation table and the schemas.
 
-Two documents come out of one function. The *strict* one (request bodies under the strict reading)
-drives positive generation: every body it yields is acceptable to every conformant server. The
-*lenient* one drives negative generation: a body that violates it must be rejected by every
-conformant server. Response bodies always use the lenient reading — what a response must contain.
+Two documents come out of one function. The *strict* one (request bodies under the strict reading,
+narrowed by docs/readings.md) drives positive generation: every body it yields is acceptable to every
+conformant server, whichever answer it gives to the questions the documents leave open. The *lenient*
+one (request bodies widened by docs/readings.md) drives negative generation: a body that violates it
+must be rejected by every conformant server. Response bodies always use the lenient reading — what a
+response must contain. The ``base`` reading (the schema files as written) has no document.
 
 The stored copies (``openapi/*.json`` next to this module) are regenerated with
 ``oneroster-conformance openapi --write`` and a test fails when they are stale.
@@ -59,7 +61,8 @@ def _bundle(profile: str) -> dict[str, Any]:
     for name, doc in schemas.documents(profile).items():
         base = doc["$id"]
         for definition, body in doc.get("$defs", {}).items():
-            components[f"{name}.{definition}"] = _rewrite(body, base)
+            if not definition.endswith(".base"):  # the reference server's reading, in no document
+                components[f"{name}.{definition}"] = _rewrite(body, base)
         root = {k: v for k, v in doc.items() if k not in ("$defs", "$schema", "$id")}
         components[name] = _rewrite(root, base)
     return components

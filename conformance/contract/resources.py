@@ -27,6 +27,12 @@ SOURCE_1EDTECH = f"1EdTech OneRoster 1.2 Gradebook OpenAPI — the paths under {
 COLLECTION_QUERY = ("limit", "offset", "sort", "orderBy", "filter", "fields", "search")
 COLLECTION_QUERY_1EDTECH = ("limit", "offset", "sort", "orderBy", "filter", "fields")  # no free-text search
 
+# The filter grammar: ``field op 'value'`` clauses joined by a connective. The official binding names
+# the comparison operators and ``~``; TimeBack's OneRoster document adds ``@`` (in a comma-separated list).
+FILTER_OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "~")
+FILTER_OPERATORS_TIMEBACK = (*FILTER_OPERATORS, "@")
+FILTER_CONNECTIVES = ("AND", "OR")
+
 
 @dataclass(frozen=True, slots=True)
 class Entity:

@@ -2,7 +2,8 @@
 
 A machine class declares what it validates (``@validates`` from ``checks.registry``) and records
 through ``self.recorder``: the session's recorder bound to that declaration, every failure showing
-the run's steps that led to it."""
+the run's steps that led to it — all of them, from the run's first: a replay starts where the run
+did (the session adds the earlier writes those steps rely on, the anchors among them)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,6 @@ from conformance.checks import Recorder
 from conformance.client import Exchange
 from conformance.contract.operations import ENTITY
 from conformance.session.suite_session import SuiteSession, item_path
-
-# Steps printed with a failure: the shrunk run is short, but a long one must not flood the report.
-MAX_STEPS_SHOWN = 40
 
 
 class ConformanceMachine(RuleBasedStateMachine):
@@ -34,7 +32,7 @@ class ConformanceMachine(RuleBasedStateMachine):
         super().__init__()
         self.steps: list[Exchange] = []
         self.written: list[tuple[str, str]] = []  # (entity, sourcedId) this run created
-        following = self.session.recorder.following(lambda: self.steps[-MAX_STEPS_SHOWN:])
+        following = self.session.recorder.following(lambda: self.steps)
         self.recorder: Recorder = following.bound(type(self))
 
     # Traffic ---------------------------------------------------------------------------------
@@ -62,7 +60,9 @@ class ConformanceMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Delete what this run wrote, so runs do not see each other's records."""
         for entity, sourced_id in reversed(self.written):
-            exchange = self.session.client.send("DELETE", item_path(entity, sourced_id))
+            path = item_path(entity, sourced_id)
+            exchange = self.session.client.send("DELETE", path)
+            self.session.log_write(path, exchange)  # a later list may show the deleted record
             if exchange.status in (200, 204, 404):
                 self.session.world.forget(entity, sourced_id)
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from conformance.checks.registry import validates
+from conformance.client import Exchange
 from conformance.machines.base import ConformanceMachine, record_of, records_of
 from conformance.session.suite_session import item_path
 from conformance.session.world import server_set_members
@@ -123,8 +124,7 @@ class CollectionMachine(ConformanceMachine):
     @rule(limit=st.integers(1, 4), order=st.sampled_from(["asc", "desc"]))
     def page_through(self, limit: int, order: str) -> None:
         """Every page, in order: total, page sizes, no duplicates, union = model, sorted by title."""
-        seen: list[str] = []
-        titles: list[str] = []
+        shown: list[tuple[Exchange, list[str], list[str]]] = []  # each page: the exchange, its sourcedIds, titles
         pages = max(1, math.ceil(len(self.model) / limit))
         for page in range(pages + 1):  # one page past the end must be empty
             exchange, found, total = self._list(
@@ -156,21 +156,25 @@ class CollectionMachine(ConformanceMachine):
                 expected=f"{expected_size} records at offset {page * limit} with limit {limit}",
                 actual=f"{len(found)} records",
             )
-            seen += [str(r.get("sourcedId")) for r in found]
-            titles += [str(r.get("title")) for r in found]
+            shown.append((exchange, [str(r.get("sourcedId")) for r in found], [str(r.get("title")) for r in found]))
+        seen = [i for _, ids, _ in shown for i in ids]
+        titles = [t for _, _, page in shown for t in page]
+        # Each verdict names the first page that shows it wrong, so that a replay compares that page's
+        # answer: the last page may read the same with the bug and without it.
         self.recorder.expect(
             "GB-LIST-PAGING",
             sorted(seen) == sorted(self.model),
-            self.steps[-1],
+            _first_showing(shown, lambda ids, _: len(set(ids)) < len(ids) or not set(ids) <= set(self.model)),
             title="The pages do not list every record exactly once",
             expected=f"{sorted(self.model)}",
             actual=f"{sorted(seen)}",
         )
         ordered = titles == sorted(titles, reverse=order == "desc")
+        due = sorted((str(r["title"]) for r in self.model.values()), reverse=order == "desc")
         self.recorder.expect(
             "GB-LIST-SORT",
             ordered,
-            self.steps[-1],
+            _first_showing(shown, lambda _, seen: seen != due[: len(seen)]),  # the first page off the model's order
             title="Records are not in the requested order",
             expected=f"titles sorted {order}",
             actual=f"{titles}",
@@ -222,3 +226,17 @@ class CollectionMachine(ConformanceMachine):
             expected="records with only sourcedId and title, titles as stored",
             actual=f"extra members {extra}; wrong titles for {wrong}",
         )
+
+
+def _first_showing(
+    pages: list[tuple[Exchange, list[str], list[str]]], wrong: Callable[[list[str], list[str]], bool]
+) -> Exchange:
+    """The first page after which the pages so far (their sourcedIds, their titles) are ``wrong``; the
+    last page when only all of them together are (a record missing from every page)."""
+    ids: list[str] = []
+    titles: list[str] = []
+    for exchange, page_ids, page_titles in pages:
+        ids, titles = ids + page_ids, titles + page_titles
+        if wrong(ids, titles):
+            return exchange
+    return pages[-1][0]

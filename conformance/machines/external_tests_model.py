@@ -6,6 +6,10 @@ the tests use. Pure data and rules: no HTTP, no Hypothesis.
 An import finalizes exactly when the tool is done (Edulastic: every question answered and the test
 graded; MasteryTrack: a fully graded, processed write-back), the Edulastic score is the mean over all
 questions, once finalized nothing more is imported, and a new assignment then starts the next attempt.
+
+When the suite cannot drive the tool, it does not know what the tool holds; a finalization is then
+judged on what the target itself shows (docs/tool-control.md, "Without the interface"): the
+attempt's progress for Edulastic, its AssessmentResult for MasteryTrack.
 """
 
 from __future__ import annotations
@@ -179,6 +183,72 @@ def not_enrolled(student: str, before: set[str], after: set[str], failed: object
         else f"no new enrollment of {student} (enrolled before: {sorted(before)})"
     )
     return Verdict(not wrong, expected, f"enrolled in {wrong}; enrollmentFailed {failed!r}")
+
+
+# Evidence: a finalization the suite did not cause, judged on what the target shows ----------------------
+EDULASTIC_DONE = "every question answered (a result with a score) and a test score (the test was graded)"
+MASTERY_TRACK_DONE = "the attempt's AssessmentResult: scoreStatus 'fully graded', metadata.masteryTrackProcessed 'true'"
+NO_EVIDENCE = (
+    "needs the tool control interface: a MasteryTrack attempt finalized, but no AssessmentResult of the "
+    "student carrying its assignmentId could be read to show the write-back"
+)
+
+
+def untouched(progress: dict[str, Any]) -> bool:
+    """Progress of an attempt nothing was imported into yet: not finalized, no question result."""
+    return progress.get("finalized") is False and not question_results(progress)
+
+
+def edulastic_evidence(progress: dict[str, Any]) -> Verdict:
+    """A finalized Edulastic attempt: every question shows a result and the test shows a score. An
+    unanswered question, or no score (no grade), contradicts the finalization."""
+    shown = question_results(progress)
+    total = progress.get("totalQuestions")
+    count = int(total) if is_number(total) else len(progress.get("questions") or [])
+    unanswered = [str(i + 1) for i in range(count) if i not in shown]
+    score = progress.get("score")
+    actual = f"{count - len(unanswered)} of {count} questions with a result"
+    if unanswered:
+        actual += f" (no result for question {', '.join(unanswered[:8])})"
+    return Verdict(count > 0 and not unanswered and is_number(score), EDULASTIC_DONE, f"{actual}; score {score!r}")
+
+
+def mastery_track_evidence(result: dict[str, Any]) -> Verdict:
+    """A finalized MasteryTrack attempt: its AssessmentResult says the write-back is complete. The flag
+    is documented as the string 'true'; a boolean true says the same and is not held against it."""
+    metadata = result.get("metadata")
+    status = result.get("scoreStatus")
+    processed = metadata.get("masteryTrackProcessed") if isinstance(metadata, dict) else None
+    return Verdict(
+        status == "fully graded" and processed in ("true", True),
+        MASTERY_TRACK_DONE,
+        f"AssessmentResult {result.get('sourcedId')!r}: scoreStatus {status!r}, masteryTrackProcessed {processed!r}",
+    )
+
+
+def shown_score(progress: dict[str, Any]) -> Verdict:
+    """The Edulastic score as the progress itself shows it: the mean of the question results shown
+    over all the questions, unanswered ones counting nothing."""
+    shown = question_results(progress)
+    total = progress.get("totalQuestions")
+    count = int(total) if is_number(total) and total else len(progress.get("questions") or []) or 1
+    scores = [s for _, (s, _) in sorted(shown.items())]
+    mean = sum(scores) / count
+    score = progress.get("score")
+    return Verdict(
+        is_number(score) and abs(score - mean) <= TOLERANCE,
+        f"score {mean!r}: the sum of the question results shown {scores} over {count} questions",
+        f"score {score!r}",
+    )
+
+
+def enrollment_seen(lesson: Lesson, after: set[str], failed: object) -> str:
+    """What finalizing a placement or test-out without skipCourseEnrollment did: the seed says it may enroll."""
+    shown = f"enrolled in {', '.join(sorted(after))}" if after else "enrolled in no course"
+    return (
+        f"a finalized {lesson.lessonType} without skipCourseEnrollment: the student is {shown} "
+        f"(expected course {lesson.course!r}); enrollmentFailed {failed!r}"
+    )
 
 
 # Who plays which part ------------------------------------------------------------------------------

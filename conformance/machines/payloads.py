@@ -2,8 +2,10 @@
 
 The required members come from a ``baseline`` record that references existing records; every
 optional member the schema's ``record`` lists is drawn (or left out) from a strategy chosen by the
-shared definition it refers to. Values stay where every conformant server agrees on them: finite
-numbers a double holds exactly enough to compare, printable text, dates in the past century.
+shared definition it refers to. Values stay where every conformant server agrees on them
+(docs/readings.md): finite numbers a double holds exactly enough to compare, text with a character
+that is not white space, UTC date-times in whole seconds, and never null — a member without a value is
+left out, since a server may read null as absent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from conformance.contract import schemas
 from conformance.dialect import Dialect
 from conformance.session.world import UNSATISFIABLE, World, baseline
 
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=24)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=24).filter(
+    str.strip
+)
 _SCORE = st.one_of(
     st.integers(-1000, 1000), st.decimals(-1000, 1000, places=3, allow_nan=False, allow_infinity=False).map(float)
 )
@@ -27,7 +31,7 @@ _DATE_TIME = st.datetimes(
 ).map(lambda d: d.replace(microsecond=0).isoformat() + "Z")
 _METADATA = st.dictionaries(
     st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
-    st.one_of(_TEXT, st.integers(-(10**6), 10**6), st.booleans(), st.none(), st.lists(st.integers(0, 9), max_size=3)),
+    st.one_of(_TEXT, st.integers(-(10**6), 10**6), st.booleans()),
     max_size=4,
 )
 
@@ -39,7 +43,7 @@ def _lo_results(source: st.SearchStrategy[str], least: int = 0) -> st.SearchStra
                 "source": source,
                 "learningObjectiveResults": st.lists(
                     st.fixed_dictionaries(
-                        {"learningObjectiveId": _TEXT.filter(bool)}, optional={"score": _SCORE, "textScore": _TEXT}
+                        {"learningObjectiveId": _TEXT}, optional={"score": _SCORE, "textScore": _TEXT}
                     ),
                     min_size=least,
                     max_size=3,
@@ -63,13 +67,13 @@ _SCORE_STATUS = st.sampled_from(["exempt", "fully graded", "not submitted", "par
 
 # Strategy by the common definition a property refers to.
 BY_DEFINITION: dict[str, st.SearchStrategy[Any]] = {
-    "NullableNumber": st.one_of(st.none(), _SCORE),
-    "NullableString": st.one_of(st.none(), _TEXT),
+    "NullableNumber": _SCORE,
+    "NullableString": _TEXT,
     "Flag": _TEXT,
-    "NullableFlag": st.one_of(st.none(), _TEXT),
+    "NullableFlag": _TEXT,
     "Metadata": _METADATA,
-    "LearningObjectiveResultSet": st.one_of(st.none(), _LO_RESULTS),
-    "LearningObjectiveIdSet": st.one_of(st.none(), _LO_IDS),
+    "LearningObjectiveResultSet": _LO_RESULTS,
+    "LearningObjectiveIdSet": _LO_IDS,
     "DateTime": _DATE_TIME,
     "ScoreStatus": _SCORE_STATUS,
 }
@@ -151,9 +155,7 @@ def _full_sets(source: st.SearchStrategy[str]) -> dict[str, st.SearchStrategy[An
                 {
                     "source": source,
                     "learningObjectiveResults": st.lists(
-                        st.fixed_dictionaries(
-                            {"learningObjectiveId": _TEXT.filter(bool), "score": _FRACTION, "textScore": _TEXT}
-                        ),
+                        st.fixed_dictionaries({"learningObjectiveId": _TEXT, "score": _FRACTION, "textScore": _TEXT}),
                         min_size=1,
                         max_size=2,
                     ),
@@ -172,14 +174,14 @@ def _full_sets(source: st.SearchStrategy[str]) -> dict[str, st.SearchStrategy[An
 
 FULL: dict[str, st.SearchStrategy[Any]] = {
     "NullableNumber": _FRACTION,
-    "NullableString": _TEXT.filter(bool),
+    "NullableString": _TEXT,
     "NullableFlag": _TEXT,
     "Metadata": _METADATA.filter(bool),
     **_full_sets(_TEXT),
 }
 FULL_OFFICIAL: dict[str, st.SearchStrategy[Any]] = {
     "Number": _FRACTION,
-    "String": _TEXT.filter(bool),
+    "String": _TEXT,
     "Flag": _FLAG,
     "Metadata": _METADATA.filter(bool),
     **_full_sets(_OFFICIAL_SOURCE),
@@ -199,7 +201,7 @@ NULLABLE = frozenset(
 @dataclass(frozen=True)
 class Tables:
     """A dialect's strategies, by the common definition a member refers to: any value (``random``),
-    a value a lossy store would change (``full``), and the definitions that may be null (``nulls``)."""
+    a value a lossy store would change (``full``), and the definitions a client may clear (``nulls``)."""
 
     by_definition: dict[str, st.SearchStrategy[Any]]
     full: dict[str, st.SearchStrategy[Any]]
@@ -227,7 +229,9 @@ def records(entity: str, world: World, sourced_id: str, mode: str = "random") ->
     """Strict records for ``entity`` whose references exist on the target.
 
     ``random`` draws any subset of the optional members; ``full`` sends every one with a value a
-    lossy store would alter; ``nulls`` sends every nullable member as an explicit null.
+    lossy store would alter; ``nulls`` clears every member the dialect lets a client clear. It leaves
+    them out rather than sending null: a server may read null as absent, or refuse it
+    (docs/readings.md#null-optional), and absent is what every reading agrees on.
     """
     base = baseline(entity, world, sourced_id)
     profile, dialect = world.profile, world.dialect
@@ -239,8 +243,10 @@ def records(entity: str, world: World, sourced_id: str, mode: str = "random") ->
         return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
     if mode == "nulls":
         nullable = tables(dialect).nullable
-        members = {k: (st.none() if _definition(entity, k, profile) in nullable else s) for k, s in members.items()}
-        return st.fixed_dictionaries({**{k: st.just(v) for k, v in base.items() if k not in members}, **members})
+        cleared = {k for k in members if _definition(entity, k, profile) in nullable and k not in required}
+        members = {k: s for k, s in members.items() if k not in cleared}
+        kept = {k: st.just(v) for k, v in base.items() if k not in members and k not in cleared}
+        return st.fixed_dictionaries({**kept, **members})
     fixed = {k: st.just(v) for k, v in base.items() if k not in members or k in required}
     drawn_required = {k: s for k, s in members.items() if k in required}
     optional = {k: s for k, s in members.items() if k not in required}

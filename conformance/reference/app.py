@@ -41,8 +41,19 @@ from conformance.reference.store import Store
 DISCOVERY_PATH = "/.well-known/oneroster-conformance"
 Handler = Callable[[ServerContext, Operation, Request, dict[str, str]], Awaitable[Response]]
 _PARAM = re.compile(r"\{[^}]+\}")
-# Every route takes every method and answers a wrong one itself with an imsx 405.
+# Every route takes every method, also those HTTP leaves open (QUERY, extension methods), and answers a
+# wrong one itself: an imsx 405 whose Allow header names the path's own methods.
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+def _route(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
+    route = Route(path, endpoint, methods=METHODS)
+    # Starlette lets a route name no methods only by leaving them out, which means GET alone: clearing
+    # them afterwards is how every method reaches the endpoint.
+    route.methods = None
+    return route
+
+
 log = logging.getLogger("conformance.reference")
 
 _POWERPATH: dict[str, Handler] = {
@@ -109,11 +120,11 @@ def api_routes(ctx: ServerContext, table: Iterable[Operation] | None = None) -> 
     routes: list[BaseRoute] = []
     for pattern, by_method in groups.items():
         endpoint = _endpoint(ctx, by_method)
-        routes.append(Route(pattern, endpoint, methods=METHODS))
+        routes.append(_route(pattern, endpoint))
         if not any(op.path_params or op.service != "gradebook" for op, _ in by_method.values()):
             # A whole collection: the other spelling of its trailing slash is the same route.
             other = pattern.rstrip("/") if pattern.endswith("/") else pattern + "/"
-            routes.append(Route(other, endpoint, methods=METHODS))
+            routes.append(_route(other, endpoint))
     return routes
 
 
@@ -132,10 +143,18 @@ def _fixed_routes(ctx: ServerContext) -> list[BaseRoute]:
             )
         return await token_endpoint(request, ctx.auth)
 
-    fixed: list[BaseRoute] = [Route(TOKEN_PATH, token, methods=METHODS)]
-    if ctx.dialect.tools:  # the discovery document announces the tool doubles' control interface only
-        fixed.append(Route(DISCOVERY_PATH, discovery, methods=METHODS))
+    fixed: list[BaseRoute] = [_route(TOKEN_PATH, token)]
+    if offers_control(ctx):  # the discovery document announces the tool doubles' control interface only
+        fixed.append(_route(DISCOVERY_PATH, discovery))
     return fixed
+
+
+def offers_control(ctx: ServerContext) -> bool:
+    """Whether the tool doubles' control interface is served (and announced). A real deployment has
+    none: the two benign variants that stand for one keep the doubles but hide their controls."""
+    if not ctx.dialect.tools:
+        return False
+    return not (ctx.faults.on("benign-hidden-control") or ctx.faults.on("benign-autonomous-tool"))
 
 
 def create_app(
@@ -187,7 +206,7 @@ def create_app(
 
     middleware = [Middleware(GZipMiddleware, minimum_size=1)] if active.on("benign-gzip") else []
     app = Starlette(
-        routes=[*_fixed_routes(ctx), *api_routes(ctx), *(control.routes(ctx) if dialect.tools else [])],
+        routes=[*_fixed_routes(ctx), *api_routes(ctx), *(control.routes(ctx) if offers_control(ctx) else [])],
         middleware=middleware,
         exception_handlers={HTTPException: unknown, Exception: last_resort},
         lifespan=lifespan,

@@ -1,7 +1,9 @@
 """Reading request input defensively: query parameters, body size, content type, encoding, JSON.
 
 Every way a request can be malformed ends here as a 4xx ``ApiError`` — never an exception that
-would surface as a 500.
+would surface as a 500. The status is one the operation documents: neither TimeBack nor the official
+binding lists 413 or 415, so a body that is too large or not JSON is a 400 (``invaliddata``), like
+any other body the server cannot read, with a description that says which.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 
 from conformance.contract.schemas import Problem
+from conformance.reference.faults import NONE, Faults
 from conformance.reference.imsx_errors import ApiError, bad_request
 
 MAX_BODY = 256 * 1024
@@ -43,24 +46,28 @@ def is_json_media(media: str) -> bool:
 
 
 async def read_bytes(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The raw body, at most ``limit`` bytes; 413 beyond, decided from Content-Length when possible."""
+    """The raw body, at most ``limit`` bytes; a 400 beyond, decided from Content-Length when possible."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit() or len(declared) > 18:
             raise bad_request("Content-Length is not a number.")
         if int(declared) > limit:
-            raise ApiError(413, f"Request body is larger than {limit} bytes.")
+            raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise ApiError(413, f"Request body is larger than {limit} bytes.")
+                raise too_large(limit)
             chunks.append(chunk)
     except ClientDisconnect:  # nobody is left to answer; still not a crash
         raise bad_request("The client disconnected before sending the whole body.") from None
     return b"".join(chunks)
+
+
+def too_large(limit: int) -> ApiError:
+    return bad_request(f"The request body is larger than {limit} bytes, the most this server reads.")
 
 
 def _reject_constant(name: str) -> Any:
@@ -122,10 +129,13 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
-async def read_json(request: Request) -> Any:
-    """The parsed JSON body of a write request: 415 for another content type, 413 when too large,
-    400 when empty, not UTF-8 or not JSON, 422 when nested deeper than ``MAX_DEPTH``."""
+async def read_json(request: Request, faults: Faults = NONE) -> Any:
+    """The parsed JSON body of a write request: 400 for another content type, when too large, empty,
+    not UTF-8 or not JSON; 422 when nested deeper than ``MAX_DEPTH``."""
     media = _media_type(request)
-    if not is_json_media(media):
-        raise ApiError(415, f"Content-Type must be application/json, not {media or 'missing'}.")
+    # The other reading of a body labelled otherwise: every write body of the API is JSON, so read it as such.
+    if not is_json_media(media) and not faults.on("benign-any-content-type"):
+        raise bad_request(
+            f"The request body must be JSON: Content-Type must be application/json, not {media or 'missing'}."
+        )
     return parse_json(await read_bytes(request))

@@ -1,7 +1,9 @@
 """The control interface of the tool doubles: HTTP under ``/_conformance/tools``, behind the bearer token.
 
-It is test infrastructure, not the API under test, so fault switches never alter it. A server
-announces it at ``GET /.well-known/oneroster-conformance`` (see README.md for an example run).
+It is test infrastructure, not the API under test, so fault switches never alter what it does. A server
+announces it at ``GET /.well-known/oneroster-conformance`` (see README.md for an example run); the two
+benign variants that stand for a real deployment (``benign-hidden-control``, ``benign-autonomous-tool``)
+neither serve nor announce it (app.offers_control).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.reference import records, tool_doubles
+from conformance.reference import tool_doubles
 from conformance.reference.body import check_query, read_json
 from conformance.reference.context import ServerContext
 from conformance.reference.faults import NONE
@@ -110,32 +112,12 @@ async def writeback(ctx: ServerContext, request: Request) -> Any:
     if score is not None and not _number(score):
         raise bad_request("/score must be a number or null.", "/score")
     questions = _scores(doc, body.get("questions", []), "/questions")
-    result_id = tool_doubles.result_id(doc["student"], doc["lesson"], doc["attempt"])
-    with ctx.store.transaction():
-        result = ctx.store.get("assessmentResult", result_id)
-        if result is None:
-            raise ApiError(404, f"Assessment result {result_id!r} not found.")
-        metadata = records.metadata_of(result)
-        ctx.store.put(
-            "assessmentResult",
-            result_id,
-            {
-                **result,
-                "scoreStatus": status,
-                "score": score,
-                "scoreDate": ctx.clock.now(),
-                "metadata": {**metadata, "masteryTrackProcessed": processed},
-                "dateLastModified": ctx.clock.stamp(result.get("dateLastModified")),
-            },
+    try:
+        tool_doubles.write_back(
+            ctx.store, ctx.clock, doc, status=status, processed=processed, score=score, questions=questions
         )
-        doc["writtenBack"] = True
-        doc["writeback"] = {
-            "scoreStatus": status,
-            "masteryTrackProcessed": processed,
-            "score": score,
-            "questions": [{"index": i, "score": s, "feedback": f} for i, s, f in questions],
-        }
-        ctx.store.save_tool_assignment(doc)
+    except tool_doubles.ToolError as error:
+        raise ApiError(404, str(error)) from None
     return _show(ctx, doc)
 
 

@@ -1,8 +1,8 @@
 """The gradebook handlers: one per kind of operation in the operation table, shared by all six entities
 and by both profiles (the few answers whose shape differs come from the server's dialect).
 
-Check order in every handler: query parameters (400), then the body's transport (415/413/400),
-then the existence of what the path names (404), then the body's schema (422).
+Check order in every handler: query parameters (400), then the body's transport (400), then the
+existence of what the path names (404), then the body's schema (422).
 """
 
 from __future__ import annotations
@@ -39,17 +39,81 @@ def scope_not_found(ctx: ServerContext, op: Operation) -> ApiError:
     return ApiError(404, ctx.dialect.not_found(op.not_found or scopes.missing_message(op.scope)))
 
 
-def _check_body(ctx: ServerContext, kind: str | None, body: Any) -> None:
+def _check_body(ctx: ServerContext, op: Operation, body: Any, request: Request, path_id: str | None = None) -> None:
+    """422 for a body that fails its schema's base reading, with every failing pointer; first the
+    answers to what the documents leave open (``_readings``), which may refuse more or change ``body``."""
+    kind = op.request
     assert kind is not None, "write operations name their request schema"
-    found = schemas.problems(kind, body, "lenient", ctx.dialect.profile)
+    profile = ctx.dialect.profile
+    found = _readings(ctx, ENTITY[op.entity or ""], kind, body, request, path_id)
+    found += schemas.problems(kind, body, records.READING, profile)
+    if ctx.faults.on("benign-unanchored-patterns"):
+        # The binding's extension pattern read literally, as JSON Schema reads a pattern: anywhere in the value.
+        loose = records.unanchored_matches(kind, body, profile)
+        found = [problem for problem in found if problem.pointer not in loose]
     if not found:
         return
+    found.sort(key=lambda p: (p.pointer, p.message))
     if ctx.faults.on("server-error-on-bad-enum") and any(
         p.pointer.endswith("/scoreStatus") and p.message != "is required but missing" for p in found
     ):
         raise ApiError(500, "Internal server error.")
     if not ctx.faults.on("accept-invalid-body"):
         raise invalid_body(found)
+
+
+def _readings(
+    ctx: ServerContext, entity: Entity, kind: str, body: Any, request: Request, path_id: str | None
+) -> list[Problem]:
+    """Refuse or rewrite, in place, what a write body sends where the documents leave a choice
+    (docs/readings.md): the base reading answers each question one way, a benign variant the other."""
+    profile = ctx.dialect.profile
+    required = records.required_members(entity.singular, kind, profile)
+    references = records.reference_types(entity.singular, profile)
+    found: list[Problem] = []
+    for pointer, record in records.written(body, entity.singular, entity.plural):
+        if ctx.faults.on("benign-unknown-members-refused"):  # by default stored and sent back
+            found += records.undefined_members(pointer, record, known_fields(entity.singular, profile))
+        if ctx.faults.on("benign-value-limits"):  # a store whose columns have a size
+            found += records.over_limits(pointer, record)
+        if ctx.faults.on("benign-null-metadata-rejected") and "metadata" in record and record["metadata"] is None:
+            found.append(Problem(f"{pointer}/metadata", "is null; metadata must be an object"))
+        sent_id = record.get("sourcedId")
+        differs = path_id is not None and isinstance(sent_id, str) and sent_id != path_id
+        if differs and ctx.faults.on("benign-body-id-mismatch-refused"):  # by default the path's sourcedId wins
+            found.append(Problem(f"{pointer}/sourcedId", f"differs from the path's sourcedId {path_id!r}"))
+        if ctx.faults.on("benign-null-as-absent"):
+            # At any depth; a member the schema requires is then missing, and refused as such.
+            records.drop_nulls(record)
+        if ctx.faults.on("benign-lenient-requests"):
+            _complete(ctx, record, required, references, request)
+        moment = records.date_only(record.get("scoreDate"))
+        if moment is not None and ctx.faults.on("benign-date-only-accepted"):
+            record["scoreDate"] = moment  # stored as a date-time, so every answer keeps the documented type
+        found += ctx.dialect.reference_problems(pointer, record, tuple(references))
+    if ctx.faults.on("benign-empty-strings-rejected"):
+        found += [
+            Problem(at, "is empty, which counts as missing") for at in records.empty_required(kind, body, profile)
+        ]
+    if ctx.faults.on("benign-numeric-strings-coerced"):
+        for path, number in records.numbers_in_strings(kind, body, profile):
+            records.set_at(body, path, number)
+    return found
+
+
+def _complete(
+    ctx: ServerContext, record: dict[str, Any], required: frozenset[str], references: dict[str, str], request: Request
+) -> None:
+    """Fill in what the server sets or can derive, where a write left it out: status (active) and
+    dateLastModified (replaced on storing anyway), and a reference's missing href and type."""
+    if "status" in required:
+        record.setdefault("status", records.ACTIVE)
+    if "dateLastModified" in required:
+        record.setdefault("dateLastModified", ctx.clock.now())
+    for member, kind in references.items():
+        sent = record.get(member)
+        if isinstance(sent, dict) and isinstance(sent.get("sourcedId"), str):
+            record[member] = ctx.dialect.completed_reference(member, kind, sent, request)
 
 
 def _one(body: Any, key: str) -> dict[str, Any]:
@@ -72,22 +136,27 @@ def _create(ctx: ServerContext, entity: Entity, items: list[dict[str, Any]], bul
     kept; one that is already stored, or repeated in the same body, is a 422."""
     # The official binding's other reading: a supplied sourcedId is the client's temporary name.
     allocate_all = ctx.faults.on("benign-server-allocated-ids")
+    # TimeBack's other reading of a supplied sourcedId that is taken: the server names the record itself.
+    reallocate = ctx.faults.on("benign-post-duplicate-allocates")
     seen: set[str] = set()
+    kept: list[str | None] = []  # per item, the supplied sourcedId the record is stored under
     conflicts = []
     for index, item in enumerate(items):
         supplied = None if allocate_all else _supplied(item)
-        if supplied is not None and (supplied in seen or ctx.store.get(entity.singular, supplied) is not None):
+        taken = supplied is not None and (supplied in seen or ctx.store.get(entity.singular, supplied) is not None)
+        if taken and not reallocate:
             where = f"/{entity.plural}/{index}/sourcedId" if bulk else f"/{entity.singular}/sourcedId"
             conflicts.append(Problem(where, f"sourcedId {supplied!r} already exists"))
         if supplied is not None:
             seen.add(supplied)
+        kept.append(None if taken else supplied)
     if conflicts:
         raise ApiError(422, f"Invalid request body: {conflicts[0].message}.", conflicts)
     pairs = []
     with ctx.store.transaction():
-        for item in items:
+        for item, keep in zip(items, kept, strict=True):
             supplied = _supplied(item)
-            sourced_id = (None if allocate_all else supplied) or ctx.allocator.allocate()
+            sourced_id = keep or ctx.allocator.allocate()
             previous = ctx.store.get(entity.singular, sourced_id)  # only ever set under allocation-reuse
             ctx.store.put(
                 entity.singular, sourced_id, records.prepare(item, sourced_id, previous, ctx.faults, ctx.clock)
@@ -106,7 +175,8 @@ def _fields(ctx: ServerContext, entity: Entity) -> frozenset[str]:
 
 async def list_records(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
-    wanted = query.parse(check_query(request, op.query, ctx.dialect.repeatable_query), _fields(ctx, entity))
+    params = check_query(request, op.query, ctx.dialect.repeatable_query)
+    wanted = query.parse(params, _fields(ctx, entity), ctx.faults, ctx.dialect.max_limit)
     rows = ctx.store.all(entity.singular)
     if op.scope:
         scope = scopes.values(op, path)
@@ -122,7 +192,7 @@ async def list_records(ctx: ServerContext, op: Operation, request: Request, path
 async def get_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     params = check_query(request, op.query, ctx.dialect.repeatable_query)
-    fields = query.fields_param(params, _fields(ctx, entity))
+    fields = query.fields_param(params, _fields(ctx, entity), ctx.faults)
     record = ctx.store.get(entity.singular, path["sourcedId"])
     if record is None:
         if ctx.faults.on("missing-returns-200"):
@@ -137,9 +207,9 @@ async def get_record(ctx: ServerContext, op: Operation, request: Request, path: 
 async def put_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
-    body = await read_json(request)
-    _check_body(ctx, op.request, body)
+    body = await read_json(request, ctx.faults)
     sourced_id = path["sourcedId"]
+    _check_body(ctx, op, body, request, sourced_id)
     existing = ctx.store.get(entity.singular, sourced_id)
     stored = records.prepare(_one(body, entity.singular), sourced_id, existing, ctx.faults, ctx.clock)
     with ctx.store.transaction():
@@ -153,11 +223,11 @@ async def put_record(ctx: ServerContext, op: Operation, request: Request, path: 
 async def patch_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
-    body = await read_json(request)
+    body = await read_json(request, ctx.faults)
     existing = ctx.store.get(entity.singular, path["sourcedId"])
     if existing is None or existing.get("status") == TOBEDELETED:
         raise not_found(ctx, entity)
-    _check_body(ctx, op.request, body)
+    _check_body(ctx, op, body, request)
     merged = records.merge(existing, _one(body, entity.singular), ctx.faults)
     stored = records.prepare(merged, path["sourcedId"], existing, ctx.faults, ctx.clock)
     ctx.store.put(entity.singular, path["sourcedId"], stored)
@@ -185,8 +255,8 @@ async def delete_record(ctx: ServerContext, op: Operation, request: Request, pat
 async def create_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
-    body = await read_json(request)
-    _check_body(ctx, op.request, body)
+    body = await read_json(request, ctx.faults)
+    _check_body(ctx, op, body, request)
     pairs = _create(ctx, entity, [_one(body, entity.singular)], bulk=False)
     return _created(ctx, {"sourcedIdPairs": pairs[0]})
 
@@ -195,14 +265,14 @@ async def create_in_scope(ctx: ServerContext, op: Operation, request: Request, p
     """The bulk POSTs under a line item, class, school or class + academic session."""
     entity = ENTITY[op.entity or ""]
     check_query(request, op.query)
-    body = await read_json(request)
+    body = await read_json(request, ctx.faults)
     scope = scopes.values(op, path)
     missing = not scopes.all_exist(ctx.store, scope)
     line_item_results = op.id == "createResultForLineItem"
     store_anyway = missing and line_item_results and ctx.faults.on("results-post-unknown-lineitem-stores")
     if missing and not store_anyway and not (line_item_results and ctx.faults.on("results-post-unknown-lineitem-201")):
         raise scope_not_found(ctx, op)
-    _check_body(ctx, op.request, body)
+    _check_body(ctx, op, body, request)
     items = _many(body, entity.plural)
     if not items and not ctx.dialect.bulk_may_be_empty:
         raise ApiError(

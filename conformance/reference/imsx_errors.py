@@ -7,13 +7,16 @@ from typing import Any
 
 from conformance.contract.schemas import Problem
 
-# docs/api.md#errors gives code-minor values for 400/422/401/403/404/429/500; 405, 413 and 415 are input
-# problems as well, so they share 400's value.
+# The server answers an operation only with a status its documents list for it: 400, 401, 403, 404,
+# 422, 429 and 500 besides the success codes (docs/api.md#errors gives their code minors). A body
+# that is too large or not JSON is therefore a 400, not 413 or 415, which neither TimeBack nor the
+# official binding lists. The one other status is 405 (with ``Allow``), for a method the path has
+# no operation for: such a request is outside every documented operation, so no operation's list
+# applies to it, and RFC 9110 gives 405 as the answer; a method the path does document never gets it.
+# 405 is an input problem as well, so it shares 400's code minor.
 CODE_MINOR: dict[int, str] = {
     400: "invaliddata",
     405: "invaliddata",
-    413: "invaliddata",
-    415: "invaliddata",
     422: "invaliddata",
     401: "unauthorisedrequest",
     403: "forbidden",

@@ -6,7 +6,8 @@ An *attempt* is one assignment of one lesson's test to one student. It records w
 from the tool; getAssessmentProgress shows that, never the tool's live state. Each attempt has an
 AssessmentResult in the gradebook (tool_doubles.result_id) carrying the PowerPath metadata conventions.
 The sources map no failure to a status code; this server answers unknown student or lesson 404,
-everything else (not an external test, no prior assignment, tool error) 400.
+everything else (not an external test, no prior assignment, tool error) 400; its variant
+``benign-powerpath-422`` answers 422 for each.
 """
 
 from __future__ import annotations
@@ -35,15 +36,22 @@ def _required(params: Mapping[str, str], op: Operation) -> None:
             raise bad_request(f"Query parameter {name!r} is required.")
 
 
+def _failure(ctx: ServerContext, status: int, description: str) -> ApiError:
+    """A documented PowerPath failure. The sources map none to a status: this server answers ``status``
+    (404 for what does not exist, 400 for the rest), its variant 422 for every one."""
+    return ApiError(422 if ctx.faults.on("benign-powerpath-422") else status, description)
+
+
 def _lesson(ctx: ServerContext, student: str, lesson_id: str) -> Lesson:
     """The lesson, once the student and the lesson are known and the lesson is an external test."""
     if not ctx.store.exists("student", student):
-        raise ApiError(404, f"Student {student!r} not found.")
+        raise _failure(ctx, 404, f"Student {student!r} not found.")
     lesson = ctx.store.lesson(lesson_id)
     if lesson is None:
-        raise ApiError(404, f"Lesson {lesson_id!r} not found.")
+        raise _failure(ctx, 404, f"Lesson {lesson_id!r} not found.")
     if not lesson.external and not ctx.faults.on("non-external-lesson-accepted"):
-        raise ApiError(
+        raise _failure(
+            ctx,
             400,
             f"Lesson {lesson_id!r} is not an external test: its lessonType is {lesson.lessonType!r}"
             " (expected test-out, placement or unit-test with a tool provider).",
@@ -88,7 +96,12 @@ def _initial_result(ctx: ServerContext, attempt: dict[str, Any]) -> dict[str, An
         "correctQuestions": 0,
         "masteredUnits": 0,
     }
-    if attempt["toolProvider"] == tool_doubles.MASTERY_TRACK:
+    # Seed 004: the assignment stores the tool's ids in the lesson's AssessmentResult; that is how a
+    # client finds the result of one attempt (MasteryTrack writes back into it).
+    metadata["assignmentId"] = attempt["assignmentId"]
+    if attempt["toolProvider"] == tool_doubles.EDULASTIC:
+        metadata["classId"] = attempt["classId"]
+    else:
         metadata["masteryTrackProcessed"] = "false"
     now = ctx.clock.now()
     return {
@@ -106,8 +119,8 @@ def _initial_result(ctx: ServerContext, attempt: dict[str, Any]) -> dict[str, An
 
 async def make_assignment(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     check_query(request, op.query)
-    body = await read_json(request)
-    found = schemas.problems(op.request or "", body, "lenient")
+    body = await read_json(request, ctx.faults)
+    found = schemas.problems(op.request or "", body, records.READING, ctx.dialect.profile)
     if found:
         raise invalid_body(found)
     student, lesson_id = body["student"], body["lesson"]
@@ -123,7 +136,7 @@ async def make_assignment(ctx: ServerContext, op: Operation, request: Request, p
             ctx.store, tool, student, lesson_id, attempt=number, questions=lesson.questions, test_id=body.get("testId")
         )
     except tool_doubles.ToolError as error:
-        raise ApiError(400, str(error)) from None
+        raise _failure(ctx, 400, str(error)) from None
     attempt: dict[str, Any] = {
         "student": student,
         "lesson": lesson_id,
@@ -243,7 +256,8 @@ async def import_results(ctx: ServerContext, op: Operation, request: Request, pa
                     "attempt": 0,
                 }
             )
-        raise ApiError(
+        raise _failure(
+            ctx,
             400,
             "No external test assignment was made for this student and lesson (no credentials "
             "to read results with): call makeExternalTestAssignment first.",
@@ -252,8 +266,10 @@ async def import_results(ctx: ServerContext, op: Operation, request: Request, pa
         return ctx.render.json(_import_view(attempt))  # seed 004: once finalized, nothing is imported
     try:
         doc = tool_doubles.fetch(ctx.store, attempt["toolProvider"], attempt["assignmentId"])
+        if ctx.faults.on("benign-autonomous-tool"):  # the student moved on since the last import
+            tool_doubles.take_a_step(ctx.store, ctx.clock, doc)
     except tool_doubles.ToolError as error:
-        raise ApiError(400, str(error)) from None
+        raise _failure(ctx, 400, str(error)) from None
     was_final = attempt["finalized"]
     with ctx.store.transaction():
         if attempt["toolProvider"] == tool_doubles.EDULASTIC:
@@ -300,9 +316,9 @@ async def progress(ctx: ServerContext, op: Operation, request: Request, path: di
     else:
         attempt = ctx.store.attempt(student, lesson_id, int(raw_attempt))
         if attempt is None and ctx.store.latest_attempt(student, lesson_id) is not None:
-            raise ApiError(404, f"Attempt {raw_attempt} not found for this student and lesson.")
+            raise _failure(ctx, 404, f"Attempt {raw_attempt} not found for this student and lesson.")
     if attempt is None:
-        raise ApiError(400, "No external test assignment was made for this student and lesson.")
+        raise _failure(ctx, 400, "No external test assignment was made for this student and lesson.")
     result = ctx.store.get("assessmentResult", attempt["resultId"]) or {}
     metadata = records.metadata_of(result)
     correct, total, accuracy = _counts(attempt)

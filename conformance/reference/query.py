@@ -12,17 +12,19 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from conformance.reference.faults import Faults
-from conformance.reference.imsx_errors import bad_request
+from conformance.reference.faults import NONE, Faults
+from conformance.reference.imsx_errors import ApiError, bad_request
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 3000
 _CLAUSE = re.compile(r"\s*(?P<field>[^\s=!~<>@']+)\s*(?P<op>!=|>=|<=|=|~|>|<|@)\s*'(?P<value>[^']*)'\s*")
 _JOIN = re.compile(r"(AND|OR)(?=\s)")
-_NUMBER = re.compile(r"[0-9]{1,10}")
+# Python reads whole numbers of up to 4300 digits; a longer offset is refused, as no shorter one is.
+_NUMBER = re.compile(r"[0-9]{1,4000}")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +49,13 @@ class ListQuery:
         return self.filter is not None and any(c.field == "status" for group in self.filter for c in group)
 
 
-def _whole(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def _whole(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if not _NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
-        raise bad_request(f"{name} must be a whole number from {low} to {high}, not {raw[:40]!r}.")
+    if not _NUMBER.fullmatch(raw) or int(raw) < low or (high is not None and int(raw) > high):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise bad_request(f"{name} must be a whole number {bounds}, not {raw[:40]!r}.")
     return int(raw)
 
 
@@ -92,29 +95,60 @@ def _names(raw: str, what: str, known: frozenset[str]) -> tuple[str, ...]:
     return names
 
 
-def fields_param(params: Mapping[str, str], known: frozenset[str]) -> tuple[str, ...] | None:
+def fields_param(params: Mapping[str, str], known: frozenset[str], faults: Faults = NONE) -> tuple[str, ...] | None:
     raw = params.get("fields")
-    return _names(raw, "fields", known) if raw is not None else None
+    if raw is None:
+        return None
+    if faults.on("benign-unknown-fields-ignored"):
+        # The other reading of a name the collection does not have: nothing to select, not an error.
+        # With no known name left the parameter selects nothing, and the whole record is shown.
+        chosen = tuple(dict.fromkeys(name for name in (part.strip() for part in raw.split(",")) if name in known))
+        return chosen or None
+    return _names(raw, "fields", known)
 
 
-def parse(params: Mapping[str, str], known: frozenset[str]) -> ListQuery:
+def _sort(raw: str | None, known: frozenset[str]) -> str | None:
+    if raw is None:
+        return None
+    _names(raw, "sort", known)
+    if "," in raw:
+        raise bad_request("sort takes one field name.")
+    return raw.strip()
+
+
+def _applicable(read: Callable[[], T], ignore: bool) -> T | None:
+    """What ``read`` makes of a parameter; with ``ignore``, a parameter it cannot apply is as if not given."""
+    try:
+        return read()
+    except ApiError:
+        if ignore:
+            return None
+        raise
+
+
+def parse(
+    params: Mapping[str, str], known: frozenset[str], faults: Faults = NONE, max_limit: int | None = MAX_LIMIT
+) -> ListQuery:
     """Read the collection parameters; anything unusable is a 400 naming the parameter."""
-    sort = params.get("sort")
-    if sort is not None:
-        _names(sort, "sort", known)
-        if "," in sort:
-            raise bad_request("sort takes one field name.")
+    # The other reading of a sort or filter the server cannot apply (a field the records lack, several
+    # sort fields, an expression it cannot parse): the collection answered as if it had not been asked for.
+    ignore = faults.on("benign-query-ignored")
+    sort = _applicable(lambda: _sort(params.get("sort"), known), ignore)
     order = params.get("orderBy", "asc")
     if order not in ("asc", "desc"):
         raise bad_request(f"orderBy must be 'asc' or 'desc', not {order[:40]!r}.")
     raw_filter = params.get("filter")
+    # The other reading of a limit above the documented maximum: a page of at most that many records.
+    clamp = max_limit is not None and faults.on("benign-limit-clamped")
+    limit = _whole(params, "limit", DEFAULT_LIMIT, 1, None if clamp else max_limit)
     return ListQuery(
-        limit=_whole(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=_whole(params, "offset", 0, 0, 10**9),
-        sort=sort.strip() if sort is not None else None,
+        limit=min(limit, max_limit) if max_limit is not None else limit,
+        # No document bounds offset: one past every record is an empty page, not an error.
+        offset=_whole(params, "offset", 0, 0, None),
+        sort=sort,
         descending=order == "desc",
-        filter=parse_filter(raw_filter, known) if raw_filter is not None else None,
-        fields=fields_param(params, known),
+        filter=_applicable(lambda: parse_filter(raw_filter, known), ignore) if raw_filter is not None else None,
+        fields=fields_param(params, known, faults),
         search=params.get("search"),
     )
 

@@ -2,15 +2,22 @@
 
 A stored record is exactly what the client sent, plus what the server sets: ``sourcedId`` (the
 path's, which wins over the body's), ``status`` (``active`` unless sent) and ``dateLastModified``.
+The schema-driven helpers below tell the write-body readings (gradebook.py) which members a write
+requires, which are references, and where a number was sent as a string.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from conformance.contract import schemas
+from conformance.contract.schemas import Problem
 from conformance.reference.faults import Faults
 
 ACTIVE = "active"
@@ -64,6 +71,194 @@ class Allocator:
         return {"suppliedSourcedId": echoed, "allocatedSourcedId": shown}
 
 
+# Write bodies are checked against the schema files as written (the base reading): one legitimate
+# answer to every open question, where the lenient reading admits every answer (docs/readings.md).
+READING: schemas.Reading = "base"
+# The record schema a write body's records are checked against, by the kind of the body.
+_ITEM_KIND = {"putRequest": "request", "createRequest": "create", "bulkRequest": "create", "patchRequest": "record"}
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UTC_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?[Zz]")
+# The members that hold a date-time in either profile (scoreDate is a date in the official binding).
+DATE_TIMES = ("dateLastModified", "assignDate", "dueDate", "scoreDate")
+# A store with limits (benign-value-limits): the most it holds of a text and of a number.
+TEXT_LIMIT, NUMBER_LIMIT = 255, 1_000_000
+
+
+def written(body: Any, singular: str, plural: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records a write body carries, each with its JSON pointer: ``{singular: {...}}`` or
+    ``{plural: [...]}``. Anything else yields nothing (the schema check reports it)."""
+    if not isinstance(body, dict):
+        return
+    one = body.get(singular)
+    if isinstance(one, dict):
+        yield f"/{singular}", one
+    many = body.get(plural)
+    if isinstance(many, list):
+        yield from ((f"/{plural}/{i}", item) for i, item in enumerate(many) if isinstance(item, dict))
+
+
+@functools.cache
+def required_members(entity: str, body_kind: str, profile: str) -> frozenset[str]:
+    """The members a record of a ``body_kind`` write (``result.putRequest``…) must carry."""
+    item = _ITEM_KIND.get(body_kind.partition(".")[2], "record")
+    return frozenset(schemas.resolve(f"{entity}.{item}", READING, profile).get("required", ()))
+
+
+@functools.cache
+def reference_types(entity: str, profile: str) -> dict[str, str]:
+    """The members of ``entity`` that reference one type of record (the official GUIDRefs fix
+    ``type``): member name → type."""
+    base = schemas.schema_id(entity, profile)
+    resolver = schemas.registry(profile).resolver(base_uri=base)
+    found: dict[str, str] = {}
+    for member, node in schemas.resolve(f"{entity}.record", READING, profile)["properties"].items():
+        target = resolver.lookup(node["$ref"]).contents if "$ref" in node else node
+        fixed = target.get("properties", {}).get("type", {}).get("enum") if isinstance(target, dict) else None
+        if isinstance(fixed, list) and len(fixed) == 1 and isinstance(fixed[0], str):
+            found[member] = fixed[0]
+    return found
+
+
+def numbers_in_strings(body_kind: str, body: Any, profile: str) -> list[tuple[list[str | int], int | float]]:
+    """Where ``body`` holds a JSON number written as a string (``"85"``) in a place its schema wants a
+    number: each place's path and the number."""
+    places: list[tuple[list[str | int], int | float]] = []
+    stack = list(schemas.validator(body_kind, READING, profile).iter_errors(body))
+    while stack:
+        error = stack.pop()
+        stack.extend(error.context or ())
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        if error.validator != "type" or not isinstance(error.instance, str) or not error.absolute_path:
+            continue
+        number = _as_number(error.instance, integer_only="number" not in wanted)
+        if number is not None and {"number", "integer"} & set(wanted):
+            places.append((list(error.absolute_path), number))
+    return places
+
+
+def _as_number(text: str, integer_only: bool) -> int | float | None:
+    if not _JSON_NUMBER.fullmatch(text):
+        return None
+    if re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    value = float(text)
+    if not math.isfinite(value) or (integer_only and not value.is_integer()):
+        return None
+    return int(value) if integer_only else value
+
+
+def set_at(body: Any, path: Sequence[str | int], value: Any) -> None:
+    node = body
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+
+
+def empty_required(body_kind: str, body: Any, profile: str) -> list[str]:
+    """The JSON pointers of required text members (at any depth) that hold ``""``: the members the
+    schema would find missing if every empty string were left out."""
+    stripped = _without_empty_strings(body)
+    return [
+        problem.pointer
+        for problem in schemas.problems(body_kind, stripped, READING, profile)
+        if problem.message == "is required but missing" and _at(body, problem.pointer) == ""
+    ]
+
+
+def _without_empty_strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_empty_strings(item) for key, item in value.items() if item != ""}
+    if isinstance(value, list):
+        return [_without_empty_strings(item) for item in value]
+    return value
+
+
+def _at(value: Any, pointer: str) -> Any:
+    for escaped in pointer.split("/")[1:]:
+        token = escaped.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict):
+            value = value.get(token)
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return None
+    return value
+
+
+def over_limits(pointer: str, record: dict[str, Any]) -> list[Problem]:
+    """Where ``record`` (at ``pointer``) holds a text longer than ``TEXT_LIMIT`` characters or a number
+    beyond ``NUMBER_LIMIT`` in absolute value, at any depth; metadata is the client's own document,
+    stored whole, and is not looked into."""
+    found: list[Problem] = []
+    stack: list[tuple[str, Any]] = [(f"{pointer}/{escape(name)}", value) for name, value in record.items()]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str) and len(value) > TEXT_LIMIT:
+            found.append(Problem(where, f"is longer than {TEXT_LIMIT} characters, the most this server stores"))
+        elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > NUMBER_LIMIT:
+            found.append(Problem(where, f"is beyond ±{NUMBER_LIMIT}, the most this server stores"))
+        elif isinstance(value, dict) and where != f"{pointer}/metadata":
+            stack.extend((f"{where}/{escape(name)}", item) for name, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}/{index}", item) for index, item in enumerate(value))
+    return found
+
+
+def undefined_members(pointer: str, record: dict[str, Any], defined: frozenset[str]) -> list[Problem]:
+    """The members of ``record`` (at ``pointer``) that are not among the ``defined`` ones."""
+    return [
+        Problem(f"{pointer}/{escape(name)}", "is not a member of this record") for name in record if name not in defined
+    ]
+
+
+def unanchored_matches(body_kind: str, body: Any, profile: str) -> set[str]:
+    """The JSON pointers of the values ``body`` fails only because a pattern the schema anchors
+    (``^ext:…$``, the binding's extension values) matches them somewhere, not as a whole: what a
+    literal reading of the binding's unanchored pattern accepts."""
+    places: set[str] = set()
+    stack = list(schemas.validator(body_kind, READING, profile).iter_errors(body))
+    while stack:
+        error = stack.pop()
+        stack.extend(error.context or ())
+        anchored = error.validator_value if error.validator == "pattern" else None
+        if not (isinstance(anchored, str) and anchored.startswith("^ext:") and anchored.endswith("$")):
+            continue
+        if isinstance(error.instance, str) and re.search(anchored[1:-1], error.instance):
+            places.add("".join(f"/{escape(step)}" for step in error.absolute_path))
+    return places
+
+
+def escape(token: object) -> str:
+    """``token`` as one step of a JSON pointer (RFC 6901)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def drop_nulls(record: dict[str, Any]) -> None:
+    """Leave out, in place, every member whose value is null, at any depth; metadata's contents are the
+    client's own data and stay as sent."""
+    stack: list[Any] = [record]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name in [name for name, value in node.items() if value is None]:
+                del node[name]
+            stack.extend(value for name, value in node.items() if not (node is record and name == "metadata"))
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def date_only(value: Any) -> str | None:
+    """``value`` as a midnight-UTC date-time when it is a full-date (``2024-09-02``), else None."""
+    if not isinstance(value, str) or not _FULL_DATE.fullmatch(value):
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return None
+    return f"{value}T00:00:00.000Z"
+
+
 def metadata_of(record: dict[str, Any]) -> dict[str, Any]:
     """A record's metadata object, or an empty one when it has none (or null)."""
     metadata = record.get("metadata")
@@ -79,8 +274,6 @@ def prepare(
     out.setdefault("status", ACTIVE)
     if faults.on("drop-learning-objectives"):
         out.pop("learningObjectiveSet", None)
-    if faults.on("drop-nulls"):
-        out = {key: value for key, value in out.items() if value is not None}
     if faults.on("round-scores"):
         score = out.get("score")
         if isinstance(score, float):
@@ -126,6 +319,10 @@ def present(record: dict[str, Any], fields: Sequence[str] | None, faults: Faults
     stamp = out.get("dateLastModified")
     if faults.on("date-without-timezone") and isinstance(stamp, str):
         out["dateLastModified"] = stamp[:19].replace("T", " ")
+    if faults.on("benign-utc-offset-dates"):
+        # The same instants, in the other spelling RFC 3339 gives UTC; stored values keep theirs, so
+        # filters and the dateLastModified history compare what was stored.
+        out.update({name: _offset(out[name]) for name in DATE_TIMES if isinstance(out.get(name), str)})
     metadata = out.get("metadata")
     if faults.on("benign-extra-metadata") and isinstance(metadata, dict):
         out["metadata"] = {**metadata, "referenceServer": "oneroster-conformance"}
@@ -138,6 +335,11 @@ def present(record: dict[str, Any], fields: Sequence[str] | None, faults: Faults
     if faults.on("flags-as-booleans"):
         out.update({flag: out[flag] == "true" for flag in FLAGS if out.get(flag) in ("true", "false")})
     return out
+
+
+def _offset(value: str) -> str:
+    """A UTC date-time written with ``+00:00`` instead of ``Z``; anything else (a date) as it is."""
+    return value[:-1] + "+00:00" if _UTC_DATE_TIME.fullmatch(value) else value
 
 
 def _bare(value: Any) -> Any:

@@ -14,6 +14,7 @@ or registers a subclass in ``SERVERS``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -27,7 +28,7 @@ from conformance.contract.schemas import Problem
 from conformance.reference import permissions, records
 from conformance.reference.faults import Faults
 from conformance.reference.imsx_errors import imsx
-from conformance.reference.query import ListQuery, page_fields
+from conformance.reference.query import MAX_LIMIT, ListQuery, page_fields
 
 if TYPE_CHECKING:
     from conformance.reference.context import ServerContext
@@ -43,6 +44,7 @@ class Dialect:
     scopes: tuple[str, ...] = ()  # OAuth2 scopes a token may be granted: TimeBack documents none
     repeatable_query: tuple[str, ...] = ()  # query parameters that may be given more than once
     bulk_may_be_empty = False  # a bulk POST of no record: 422 here (TimeBack documents one or more)
+    max_limit: int | None = MAX_LIMIT  # TimeBack documents limit up to 3000
 
     def __init__(self, profile: str = profiles.DEFAULT) -> None:
         self.profile = profile  # whose operation table, schemas and faults this server serves
@@ -86,15 +88,39 @@ class Dialect:
         """The reference a scoped POST writes into a record for the parent its path names."""
         return {**(current if isinstance(current, dict) else {}), "sourcedId": sourced_id}
 
+    def completed_reference(self, member: str, kind: str, sent: dict[str, Any], request: Request) -> dict[str, Any]:
+        """A reference a client sent with only some of its members, completed the way this server
+        writes references (``benign-lenient-requests``); what was sent is kept."""
+        return sent
 
-# Reference types and hrefs of the parents a scoped route names (official *GUIDRefDType).
+    def reference_problems(self, pointer: str, record: dict[str, Any], members: Sequence[str]) -> list[Problem]:
+        """What is wrong with the references ``members`` of a written record beyond its schema."""
+        return []
+
+
+# Reference types of the parents a scoped route names (official *GUIDRefDType).
 _REF_TYPE = {"class": "class", "school": "org", "academicSession": "academicSession", "lineItem": "lineItem"}
-_REF_PATH = {
-    "class": f"{ROSTERING}/classes",
+# Where this server's href of a reference points: by the member where the member names a narrower
+# collection than its type (a school is an org), otherwise by the referenced type.
+_PATH_OF_MEMBER = {
     "school": f"{ROSTERING}/schools",
-    "academicSession": f"{ROSTERING}/academicSessions",
-    "lineItem": f"{GRADEBOOK}/lineItems",
+    "student": f"{ROSTERING}/students",
+    "gradingPeriod": f"{ROSTERING}/gradingPeriods",
 }
+_PATH_OF_TYPE = {
+    "class": f"{ROSTERING}/classes",
+    "org": f"{ROSTERING}/orgs",
+    "user": f"{ROSTERING}/users",
+    "academicSession": f"{ROSTERING}/academicSessions",
+    "course": f"{ROSTERING}/courses",
+    "lineItem": f"{GRADEBOOK}/lineItems",
+    "assessmentLineItem": f"{GRADEBOOK}/assessmentLineItems",
+    "category": f"{GRADEBOOK}/categories",
+    "scoreScale": f"{GRADEBOOK}/scoreScales",
+}
+# An RFC 3986 URI (scheme, then only the characters a URI may hold, percent-escapes well formed):
+# the binding's href is format uri, which jsonschema leaves unchecked without an optional package.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 class Official(Dialect):
@@ -106,6 +132,7 @@ class Official(Dialect):
     # ``fields`` is an array in form style: exploded (fields=a&fields=b) or comma-separated (fields=a,b).
     repeatable_query = ("fields",)
     bulk_may_be_empty = True  # GUIDPairSetDType and the *SetDType bodies require no member and no minimum
+    max_limit = None  # the binding bounds limit from below only: a client may ask for every record at once
 
     def put_answer(self, ctx: ServerContext, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
         if ctx.faults.on("put-returns-204"):
@@ -155,8 +182,28 @@ class Official(Dialect):
     def parent_reference(self, kind: str, sourced_id: str, current: Any, request: Request) -> dict[str, Any]:
         if isinstance(current, dict) and current.get("sourcedId") == sourced_id:
             return current  # the body already names this parent, with its own href
-        href = str(request.base_url).rstrip("/") + f"{_REF_PATH[kind]}/{quote(sourced_id, safe='')}"
-        return {"href": href, "sourcedId": sourced_id, "type": _REF_TYPE[kind]}
+        return _reference(kind, _REF_TYPE[kind], sourced_id, request)
+
+    def completed_reference(self, member: str, kind: str, sent: dict[str, Any], request: Request) -> dict[str, Any]:
+        # Google Classroom's grade sync, for one, sends bare {sourcedId} references.
+        return {**_reference(member, kind, str(sent["sourcedId"]), request), **sent}
+
+    def reference_problems(self, pointer: str, record: dict[str, Any], members: Sequence[str]) -> list[Problem]:
+        found = []
+        for member in members:
+            reference = record.get(member)
+            href = reference.get("href") if isinstance(reference, dict) else None
+            if isinstance(href, str) and not _URI.fullmatch(href):
+                found.append(Problem(f"{pointer}/{member}/href", "is not a URI"))
+        return found
+
+
+def _reference(member: str, kind: str, sourced_id: str, request: Request) -> dict[str, Any]:
+    """A reference to a record as this server writes it: an absolute href on this server, the
+    sourcedId and the type."""
+    path = _PATH_OF_MEMBER.get(member) or _PATH_OF_TYPE.get(kind, f"{GRADEBOOK}/{kind}s")
+    href = str(request.base_url).rstrip("/") + f"{path}/{quote(sourced_id, safe='')}"
+    return {"href": href, "sourcedId": sourced_id, "type": kind}
 
 
 def _links(request: Request, total: int, wanted: ListQuery) -> str:

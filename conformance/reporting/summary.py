@@ -53,6 +53,12 @@ def markdown(summary: dict[str, Any]) -> str:
         lines += ["", "## Failures", ""]
         for row in failed:
             lines += [f"### {row['id']} — {row['title']}", ""]
+            if any("replay" in failure for failure in row["failures"]):
+                lines += [
+                    f"Replay: `oneroster-conformance replay summary.json --requirement {row['id']}` "
+                    "(with the target's options, as for `run`) says whether it still happens.",
+                    "",
+                ]
             for failure in row["failures"]:
                 lines += ["```", failure["message"], "```", ""]
     observed = [r for r in summary["requirements"] if r["status"] == "observed"]

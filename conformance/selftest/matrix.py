@@ -1,10 +1,13 @@
 """The kill matrix: run the suite against the reference server, each fault and each benign
 variation, and record what it reported.
 
-A harmful fault is *killed* when the run is non-conformant and every requirement its expectation
-names is among those failed; a benign variation, or the plain reference server, must give a
-conformant run. Each run is a separate ``oneroster-conformance run`` process against a separate
-reference server, so runs cannot leak state into one another.
+A harmful fault is *killed* when the run is non-conformant, every requirement its expectation
+names is among those failed, and the failure replays: the first failure of an expected requirement,
+its steps sent again as summary.json holds them (``runner.replay``), fails again on a fresh
+reference server with the fault, and does not on a fresh plain one — a vendor handed that
+reproduction sees the bug, and sees it gone once fixed. A benign variation, or the plain reference
+server, must give a conformant run. Each run is a separate ``oneroster-conformance run`` process
+against a separate reference server, so runs cannot leak state into one another.
 
 A matrix is one profile's: the suite and the server both speak it, and only the faults that apply
 to it are run, with that profile's expectations. Both come from the fault data
@@ -23,10 +26,21 @@ from typing import Any
 
 from conformance import catalogue, profiles
 from conformance.reference import embedded
-from conformance.reference.faults import registry
+from conformance.reference.faults import ALL, registry
+from conformance.runner import replay
 
 BASELINE = "(none)"  # the reference server with no fault switched on
 RUN_TIMEOUT = 600.0
+# Fault categories whose failures cannot be expected to replay, with the reason: their replay is still
+# tried and shown in the matrix, but a fault of them is killed without it. None today: a category goes
+# here only with a reason a vendor could check.
+NOT_REPLAYABLE: dict[str, str] = {}
+
+
+def not_replayable(fault: str) -> str:
+    """Why ``fault``'s failure cannot be expected to replay; "" when it must."""
+    known = ALL.get(fault)
+    return NOT_REPLAYABLE.get(known.category, "") if known is not None else ""
 
 
 @dataclass(frozen=True)
@@ -69,12 +83,26 @@ class Row:
     first_failure_request: int | None = None
     seconds: float = 0.0
     error: str = ""
+    # The first failure of an expected requirement, replayed: on a fresh server with the fault (it must
+    # fail again) and on a fresh plain one (it must not). None: not replayed.
+    reproduces: bool | None = None
+    plain_passes: bool | None = None
+    replay_note: str = ""  # which failure was replayed, or why it was not, or why it did not hold
+    replay_exempt: str = ""  # why this fault's failure cannot be expected to replay (``not_replayable``)
+
+    @property
+    def caught(self) -> bool:
+        return self.verdict == "non-conformant" and self.exit_code == 1 and set(self.expected) <= set(self.reported)
+
+    @property
+    def replays(self) -> bool:
+        return bool(self.reproduces and self.plain_passes) or bool(self.replay_exempt)
 
     @property
     def ok(self) -> bool:
         if not self.harmful:
             return self.verdict == "conformant" and self.exit_code == 0
-        return self.verdict == "non-conformant" and self.exit_code == 1 and set(self.expected) <= set(self.reported)
+        return self.caught and self.replays
 
     @property
     def outcome(self) -> str:
@@ -82,7 +110,22 @@ class Row:
             return "ERROR"  # nothing was judged: neither killed nor passed
         if not self.harmful:
             return "passed (no false failure)" if self.ok else "FALSE FAILURE"
-        return "killed" if self.ok else ("killed, but not by the expected requirement" if self.reported else "SURVIVED")
+        if not self.caught:
+            return "killed, but not by the expected requirement" if self.reported else "SURVIVED"
+        if self.replay_exempt and not (self.reproduces and self.plain_passes):
+            return f"killed (its failure is not expected to replay: {self.replay_exempt})"
+        if not self.reproduces:
+            return "killed, but its failure does not reproduce"
+        return "killed" if self.plain_passes else "killed, but its failure reproduces on the plain server too"
+
+    @property
+    def replay_text(self) -> str:
+        """The replay, in a few words (the matrix's column)."""
+        if not self.harmful or (self.reproduces is None and not self.replay_note):
+            return "—"
+        if self.reproduces and self.plain_passes:
+            return f"reproduces, not on the plain server ({self.replay_note})"
+        return self.replay_note or "not replayed"
 
 
 def run_dir(reports: Path, fault: str, profile: str = profiles.TIMEBACK) -> Path:
@@ -123,9 +166,50 @@ def run_one(
         # say why, or the row would read as a plain survivor or false failure.
         if summary.get("errors") and not row.error:
             row.error = str(summary["errors"][0])[:300]
+        if row.harmful and row.caught:
+            row.replay_exempt = not_replayable(expectation.fault)
+            replay_first(row, summary, expectation, profile)
     elif not row.error:
         row.error = f"the run (exit {row.exit_code}) wrote no summary.json"
     return row
+
+
+def replay_first(row: Row, summary: dict[str, Any], expectation: Expectation, profile: str) -> None:
+    """Replay the first failure of the first expected requirement that has one with steps: on a fresh
+    server with the fault, then on a fresh plain server; the outcome goes on ``row``."""
+    chosen = None
+    for requirement in expectation.expect:
+        try:
+            found = replay.failures(summary, requirement)
+        except replay.ReplayError as exc:
+            row.replay_note = str(exc)
+            continue
+        if found:
+            chosen = found[0]
+            break
+    if chosen is None:
+        row.reproduces = False
+        row.replay_note = row.replay_note or "no failure of an expected requirement carries steps"
+        return
+    steps = len(chosen.data["steps"])
+    what = f"{chosen.data.get('requirement')}, {steps} step{'s' if steps != 1 else ''}"
+    try:
+        with_fault = replay.replay_on_reference(chosen.data, profile, (expectation.fault,))
+        row.reproduces = with_fault.reproduces
+        if not with_fault.reproduces:
+            row.replay_note = f"{what}: with the fault, {with_fault.reason}"
+            return
+        plain = replay.replay_on_reference(chosen.data, profile)
+    except embedded.ServerStartError as exc:
+        row.reproduces, row.replay_note = False, f"{what}: {exc}"[:300]
+        return
+    row.plain_passes = not plain.reproduces and plain.replayed
+    if row.plain_passes:
+        row.replay_note = what
+    elif plain.reproduces:
+        row.replay_note = f"{what}: it fails on the plain server too"
+    else:
+        row.replay_note = f"{what}: on the plain server it cannot be replayed: {plain.reason}"
 
 
 def _run_suite(server: embedded.RunningServer, out: Path, max_examples: int, seed: int) -> tuple[int, str]:
@@ -151,16 +235,24 @@ def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
     lines = [
         f"# Fault matrix ({profile} profile)",
         "",
-        f"- Harmful faults killed: {killed}/{len(harmful)}",
+        f"- Harmful faults killed: {killed}/{len(harmful)} (killed: caught by the expected requirement, and its "
+        "first failure, replayed from summary.json, fails on a fresh server with the fault and not on a plain one)",
+        f"- Replays that hold: {sum(bool(r.reproduces and r.plain_passes) for r in harmful)}/{len(harmful)}"
+        + (
+            f" ({sum(bool(r.replay_exempt) for r in harmful)} not expected to: see the outcome)"
+            if any(r.replay_exempt for r in harmful)
+            else ""
+        ),
         f"- Benign variations (and the plain reference server) passed: {sum(r.ok for r in benign)}/{len(benign)}",
         "",
-        "| fault | harmful | outcome | expected | reported by | requests to first failure | requests | s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| fault | harmful | outcome | expected | reported by | replay of its first failure "
+        "| requests to first failure | requests | s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| `{r.fault}` | {'yes' if r.harmful else 'no'} | {r.outcome}{' — ' + r.error if r.error else ''} | "
-            f"{', '.join(r.expected) or '—'} | {', '.join(r.reported) or '—'} | "
+            f"{', '.join(r.expected) or '—'} | {', '.join(r.reported) or '—'} | {_cell(r.replay_text)} | "
             f"{r.first_failure_request if r.first_failure_request is not None else '—'} | {r.requests} | "
             f"{r.seconds} |"
         )
@@ -197,7 +289,7 @@ def matrix_name(profile: str = profiles.TIMEBACK) -> str:
 
 def write(rows: list[Row], reports: Path, profile: str = profiles.TIMEBACK) -> None:
     reports.mkdir(parents=True, exist_ok=True)
-    data = [asdict(r) | {"ok": r.ok, "outcome": r.outcome, "profile": profile} for r in rows]
+    data = [asdict(r) | {"ok": r.ok, "outcome": r.outcome, "profile": profile, "replay": r.replay_text} for r in rows]
     name = matrix_name(profile)
     (reports / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     (reports / f"{name}.md").write_text(markdown(rows, profile), encoding="utf-8")

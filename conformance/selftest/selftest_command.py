@@ -54,7 +54,8 @@ def selftest(args: argparse.Namespace) -> int:
         rows.append(row)
         print(
             f"[{i}/{len(chosen)}] {row.fault}: {row.outcome} "
-            f"({', '.join(row.reported) or row.error or 'no failure'}; {row.seconds} s)",
+            f"({', '.join(row.reported) or row.error or 'no failure'}; {row.seconds} s)"
+            + (f"; replay: {row.replay_text}" if row.harmful else ""),
             file=sys.stderr,
         )
         write(rows, reports, profile)

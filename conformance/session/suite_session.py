@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import itertools
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -16,13 +19,14 @@ from schemathesis.config import SchemathesisConfig
 
 from conformance import profiles
 from conformance.checks import Recorder
-from conformance.client import STOPPED_ANSWERING, Exchange, SuiteClient
+from conformance.client import STOPPED_ANSWERING, Exchange, Origin, SuiteClient, Trace, request_text
 from conformance.contract import openapi
 from conformance.contract.operations import ENTITY, GRADEBOOK, POWERPATH, Operation, by_id
 from conformance.guard import RunStopped
 from conformance.session.world import World, baseline
 from conformance.target import Target
 
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")  # a sourcedId as a whole word of a request or an answer
 # Expected statuses for an invalid body: 400/422 (docs/api.md#errors), or 404 where the path names a
 # record the server looks up before it validates.
 _SCHEMATHESIS_CONFIG = {
@@ -49,6 +53,42 @@ def settle_heap(*, collect: bool = True) -> None:
     if collect:
         gc.collect()
     gc.freeze()
+
+
+@dataclass
+class WriteLog:
+    """The writes a session sent, indexed by the records each names."""
+
+    entries: list[Exchange] = field(default_factory=list)
+    by_name: dict[str, list[int]] = field(default_factory=dict)
+    odd: set[str] = field(default_factory=set)  # names a token scan cannot find (other characters)
+
+    def add(self, exchange: Exchange, named: set[str]) -> None:
+        self.entries.append(exchange)
+        for name in named:
+            self.by_name.setdefault(name, []).append(len(self.entries) - 1)
+            if not _TOKEN.fullmatch(name):
+                self.odd.add(name)
+
+    def named_in(self, text: str) -> set[str]:
+        """The logged names ``text`` mentions, as whole tokens (``-result-1`` is not in ``-result-17``)."""
+        found = {t for t in _TOKEN.findall(text) if t in self.by_name}
+        return found | {name for name in self.odd if name in text}
+
+    def relied_on(self, texts: Sequence[str]) -> list[Exchange]:
+        """The writes naming what ``texts`` mention, and what those writes' requests mention, in log order."""
+        chosen: set[int] = set()
+        pending = [name for text in texts for name in self.named_in(text)]
+        seen = set(pending)
+        while pending:
+            for index in self.by_name.get(pending.pop(), []):
+                if index in chosen:
+                    continue
+                chosen.add(index)
+                for name in self.named_in(request_text(self.entries[index])) - seen:
+                    seen.add(name)
+                    pending.append(name)
+        return [self.entries[i] for i in sorted(chosen)]
 
 
 @dataclass
@@ -80,8 +120,13 @@ class SuiteSession:
     _assignments: set[tuple[str, str]] = field(default_factory=set)
     # (entity, sourcedId) of PUTs that got no answer: stored or not, cleanup deletes them too.
     _unanswered_puts: set[tuple[str, str]] = field(default_factory=set)
+    writes: WriteLog = field(default_factory=WriteLog)  # what it sent that changed or may have changed the target
+    _ordinals: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
+        # Every failure recorded through this session replays on its own: its steps come with the
+        # writes that made the records they name.
+        self.recorder = replace(self.recorder, reproducer=self.reproduction)
         settle_heap()  # one session per process, made once the tests are collected
 
     @property
@@ -103,8 +148,10 @@ class SuiteSession:
             # --read-only writes nothing, whatever a test, fixture or case preparation asks.
             raise RunStopped(f"read-only run: {method} {urlsplit(path).path} would write, so it is not sent")
         exchange = self.client.send(method, path, **kwargs)
+        exchange.ordinal = next(self._ordinals)
         for observer in self.observers:  # the request count, dialect signs, Allure steps
             observer(exchange)
+        self.log_write(path, exchange)
         if method in ("PUT", "POST") and exchange.status in (200, 201):
             self._note_write(path, exchange)
         elif method == "DELETE" and exchange.status in (200, 204):
@@ -144,6 +191,49 @@ class SuiteSession:
 
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.send("GET", path, **kwargs)
+
+    # Reproductions -------------------------------------------------------------------------------
+    def log_write(self, path: str, exchange: Exchange) -> None:
+        """Remember a write the target answered, with the records it names (the path's, those of its
+        body, those the server allocated): a later failure naming one replays it first. Writes
+        answered with an error count too: a faulty target may have stored them anyway."""
+        if exchange.method not in _WRITES or exchange.status is None:
+            return
+        if exchange.ordinal is None:
+            exchange.ordinal = next(self._ordinals)
+        parts = self._parts(path)
+        named = {unquote(parts[1])} if len(parts) == 2 and parts[0] in _PLURALS else set()
+        body = _json(exchange.request_body)
+        if isinstance(body, dict) and _entity_of_collection(parts):
+            for value in body.values():
+                for record in value if isinstance(value, list) else [value]:
+                    if isinstance(record, dict) and isinstance(record.get("sourcedId"), str):
+                        named.add(record["sourcedId"])
+        if exchange.method == "POST":  # what the server allocated (a PUT's record is the path's)
+            named.update(Trace.of([exchange]).made[0])
+        # Kept for the whole run: without the parsed body and the httpx copy of the answer the checks read.
+        kept = Exchange(exchange.method, exchange.url, exchange.request_headers, exchange.request_body, exchange.status)
+        kept.headers, kept.body, kept.error, kept.ordinal = (
+            exchange.headers,
+            exchange.body,
+            exchange.error,
+            exchange.ordinal,
+        )
+        self.writes.add(kept, named)
+
+    def reproduction(self, steps: Sequence[Exchange]) -> tuple[list[Exchange], Origin]:
+        """For a failure's own steps (the decisive exchange last): the earlier writes they rely on, in
+        the order they were sent — those naming a record the steps' requests or the decisive answer
+        name (a listed record included), and, in turn, the records those writes name — and where the
+        steps went."""
+        origin = Origin(self.target.base_url, self.world.prefix)
+        if not steps:
+            return [], origin
+        own = {step.ordinal for step in steps}
+        last = steps[-1].ordinal
+        texts = [request_text(step) for step in steps] + [steps[-1].body.decode("utf-8", errors="replace")]
+        earlier = [w for w in self.writes.relied_on(texts) if w.ordinal not in own]
+        return [w for w in earlier if last is None or (w.ordinal or 0) < last], origin
 
     # Anchors: the records every positive payload may reference -------------------------------
     def ensure_anchors(self) -> None:
@@ -230,6 +320,16 @@ class SuiteSession:
 
 
 _PLURALS = {e.plural: e.singular for e in ENTITY.values()}
+_WRITES = frozenset({"PUT", "POST", "PATCH", "DELETE"})
+
+
+def _json(body: bytes | None) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
 _WRITING_GETS = (f"{POWERPATH}/importExternalTestAssignmentResults",)  # PowerPath: an import stores results
 
 

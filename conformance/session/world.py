@@ -154,10 +154,13 @@ def adapt_record(
     line_item: str | None = None,
     school: str | None = None,
 ) -> Any:
-    """Rewrite a generated record so that its references exist and its ids agree; keep the rest."""
+    """Rewrite a generated record so that its references exist and its ids agree; keep the rest.
+
+    A member with no value is left out, never sent as null: what null means is a question the
+    documents leave open (docs/readings.md#null-optional)."""
     if not isinstance(record, dict):
         return record
-    out = {k: v for k, v in record.items() if k not in UNSATISFIABLE}
+    out = {k: v for k, v in record.items() if k not in UNSATISFIABLE and v is not None}
     if sourced_id is not None:
         out["sourcedId"] = sourced_id
     if "status" in out:
@@ -177,7 +180,7 @@ def adapt_record(
         "scoreScale": ref("scoreScale", world.anchors.get("scoreScale", "")),
         "gradingPeriod": ref("gradingPeriod", world.session() or ""),
         "academicSession": ref("academicSession", world.session() or ""),
-        "parentAssessmentLineItem": None,
+        "parentAssessmentLineItem": ref("assessmentLineItem", ""),  # nothing to point at: left out
     }
     if entity == "result" and line_item is None:
         # A result's student must be in its line item's class: use the anchor line item's class.
@@ -185,11 +188,9 @@ def adapt_record(
         rewrites["student"] = ref("student", out_student)
         rewrites["class"] = ref("class", world.klass.sourcedId)
     for member, value in rewrites.items():
-        if member in out and (out[member] is not None or member == "parentAssessmentLineItem"):
-            if isinstance(value, dict) and not value["sourcedId"]:
+        if member in out:
+            if not value["sourcedId"]:
                 out.pop(member)  # nothing to point at on this target
-            elif value is None and not world.dialect.null_references:
-                out.pop(member)  # the dialect has no null references (the official binding)
             else:
                 out[member] = value
     return out

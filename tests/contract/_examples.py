@@ -140,8 +140,10 @@ def collect_at(doc: dict[str, Any], where: str) -> list[Example]:
 def locate(document: dict[str, Any], where: str, steps: tuple[str, ...]) -> list[str]:
     """Pointers of every schema in ``document`` that constrains the value at ``steps`` below ``where``.
 
-    Follows local ``$ref`` and ``allOf`` (each branch constrains the value), then ``properties``,
-    ``items`` ("[]") and ``additionalProperties`` ("*"). An empty list: our schema does not know the path.
+    Follows local ``$ref`` and ``allOf`` (each branch constrains the value), the ``anyOf`` and ``oneOf``
+    branches that reach that far (a member the lenient reading lets be null is an ``anyOf`` of its
+    schema and null), then ``properties``, ``items`` ("[]") and ``additionalProperties`` ("*"). An
+    empty list: our schema does not know the path.
     """
     if not steps:
         return [where]
@@ -149,8 +151,9 @@ def locate(document: dict[str, Any], where: str, steps: tuple[str, ...]) -> list
     found: list[str] = []
     if isinstance(node.get("$ref"), str):
         found += locate(document, node["$ref"].removeprefix("#"), steps)
-    for i in range(len(node.get("allOf", []))):
-        found += locate(document, f"{where}/allOf/{i}", steps)
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for i in range(len(node.get(keyword, []))):
+            found += locate(document, f"{where}/{keyword}/{i}", steps)
     step, rest = steps[0], steps[1:]
     if step == "[]" and isinstance(node.get("items"), dict):
         found += locate(document, f"{where}/items", rest)

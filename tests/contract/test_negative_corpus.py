@@ -3,7 +3,9 @@
 Each file of ``tests/contract/negative/`` is one case (format: ``negative/case.schema.json``): a
 payload, its kind and reading, and the JSON pointer at which ``schemas.problems`` must report it. A
 case must break the contract only there, so that an unrelated defect cannot make it pass. Lenient
-cases are what a conformant server must reject; strict cases are what the suite must never send.
+cases are what every conformant server must reject; base cases what the schema files reject but a
+server may accept (docs/readings.md), which the reference server refuses by default; strict cases are
+what the suite must never send.
 """
 
 from __future__ import annotations
@@ -95,8 +97,17 @@ def test_every_lenient_required_member_has_a_case(kind: str, record: str, where:
 
 
 @pytest.mark.parametrize(("kind", "record", "where"), REQUIRED_COVERAGE, ids=[k for k, _, _ in REQUIRED_COVERAGE])
+def test_every_member_only_the_base_requires_has_a_base_case(kind: str, record: str, where: str) -> None:
+    """Each member the schema files require but a row of docs/readings.md lets a server do without
+    (status, for one) has a base-reading case: the reference server's default still refuses it."""
+    base_only = [name for name in _required(record, "base") if name not in _required(record, "lenient")]
+    missing = [f"{where}/{name}" for name in base_only if f"{where}/{name}" not in _missing_cases(kind, "base")]
+    assert missing == []
+
+
+@pytest.mark.parametrize(("kind", "record", "where"), REQUIRED_COVERAGE, ids=[k for k, _, _ in REQUIRED_COVERAGE])
 def test_every_strict_only_member_has_a_strict_case(kind: str, record: str, where: str) -> None:
     """Each member only the strict reading requires ('strict adds' column) has a strict-reading case."""
-    strict_only = [name for name in _required(record, "strict") if name not in _required(record, "lenient")]
+    strict_only = [name for name in _required(record, "strict") if name not in _required(record, "base")]
     missing = [f"{where}/{name}" for name in strict_only if f"{where}/{name}" not in _missing_cases(kind, "strict")]
     assert missing == []

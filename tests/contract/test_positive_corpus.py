@@ -2,8 +2,9 @@
 
 Each file of ``tests/contract/positive/`` is one case in the format of ``negative/case.schema.json``
 without a pointer. They pin down what the schemas must keep allowing: nulls where the reference spec
-marks a member nullable, non-integer scores, learning-objective sets, members a server may add, and
-seed 002's PUT result without status and scoreStatus under the lenient reading.
+marks a member nullable (as written: the base reading), non-integer scores, learning-objective sets,
+members a server may add, seed 002's PUT result without status and scoreStatus under the lenient
+reading, and what the lenient reading admits because a server may (docs/readings.md).
 """
 
 from __future__ import annotations

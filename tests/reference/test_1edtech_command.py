@@ -24,7 +24,10 @@ pytestmark = pytest.mark.network
         (["--profile", "nope"], "unknown profile 'nope'"),
         (["--profile", "nope", "--list-faults"], "unknown profile 'nope'"),
         (["--profile", "1edtech", "--fault", "premature-finalization"], "does not apply to the 1edtech profile"),
-        (["--profile", "1edtech", "--fault", "drop-nulls,pairs-as-object"], "fault 'drop-nulls' does not apply"),
+        (
+            ["--profile", "1edtech", "--fault", "wrong-404-message,pairs-as-object"],
+            "fault 'wrong-404-message' does not apply",
+        ),
         (["--fault", "pairs-as-object"], "fault 'pairs-as-object' does not apply to the timeback profile"),
     ],
 )

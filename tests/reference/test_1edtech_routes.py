@@ -89,6 +89,16 @@ def test_timeback_shaped_bodies_are_422(api: Api, change: dict[str, object], dro
     assert api.get(f"{G}/results/{sourced_id}").status_code == 404
 
 
+def test_a_reference_href_that_is_not_a_uri_is_422(api: Api) -> None:
+    """The binding's href is format uri; a relative or non-ASCII one is not a URI."""
+    for href in ("classes/fx-class-1", "https://sis.example.org/classes/é", "https://x/%zz"):
+        sourced_id = uid("li")
+        sent = {**line_item(sourced_id), "class": {"href": href, "sourcedId": "fx-class-1", "type": "class"}}
+        response = api.put(f"{G}/lineItems/{sourced_id}", {"lineItem": sent})
+        body = assert_error(response, 422, "invaliddata")
+        assert "/lineItem/class/href" in body["imsx_description"], href
+
+
 def test_bulk_post_answers_one_pair_per_record_and_stores_them(api: Api) -> None:
     line_item_id = uid("li")
     assert api.put(f"{G}/lineItems/{line_item_id}", {"lineItem": line_item(line_item_id)}).status_code == 201
@@ -207,3 +217,10 @@ def test_errors_are_official_imsx_without_timeback_details(api: Api) -> None:
     assert_error(anonymous, 401, "unauthorisedrequest")
     body = assert_error(api.put(f"{G}/results/{uid()}", {"result": {"score": "x"}}), 422, "invaliddata")
     assert "/result/score: " in body["imsx_description"]  # every problem is named in the description
+
+
+def test_limit_has_no_maximum_in_the_official_binding(api: Api) -> None:
+    # The binding bounds limit from below only; a consumer asks for limit=10000 to read a class at once.
+    answer = api.get(f"{G}/categories", params={"limit": "10000"})
+    assert answer.status_code == 200, answer.text
+    assert api.get(f"{G}/categories", params={"limit": "0"}).status_code == 400

@@ -93,7 +93,7 @@ def test_a_given_secret_is_never_printed() -> None:
     ("args", "words"),
     [
         (["--fault", "no-such-fault"], "unknown fault 'no-such-fault'"),
-        (["--fault", "drop-nulls,nope"], "unknown fault 'nope'"),
+        (["--fault", "wrong-404-message,nope"], "unknown fault 'nope'"),
         (["--port", "abc"], "--port must be a whole number"),
         (["--port", "70000"], "--port must be a whole number"),
         (["--token-lifetime", "0"], "--token-lifetime must be a whole number"),

@@ -54,13 +54,13 @@ SWEEP: list[tuple[str, int, Any]] = [
     ("UTF-16 body", 400, lambda api: _raw(api, "PUT", PUT_RESULT, json.dumps({"result": result()}).encode("utf-16"))),
     (
         "text/plain",
-        415,
+        400,
         lambda api: _raw(
             api, "PUT", PUT_RESULT, json.dumps({"result": result()}).encode(), {"Content-Type": "text/plain"}
         ),
     ),
-    ("no content type", 415, lambda api: _raw(api, "PUT", PUT_RESULT, json.dumps({"result": result()}).encode(), {})),
-    ("form body", 415, lambda api: api.request("PUT", PUT_RESULT, data={"result": "x"})),
+    ("no content type", 400, lambda api: _raw(api, "PUT", PUT_RESULT, json.dumps({"result": result()}).encode(), {})),
+    ("form body", 400, lambda api: api.request("PUT", PUT_RESULT, data={"result": "x"})),
     ("wrong envelope key", 422, lambda api: api.put(PUT_RESULT, {"results": result()})),
     ("assessment envelope on result", 422, lambda api: api.put(PUT_RESULT, {"assessmentResult": result()})),
     ("array body", 422, lambda api: api.put(PUT_RESULT, [result()])),
@@ -69,10 +69,10 @@ SWEEP: list[tuple[str, int, Any]] = [
     ("bad enum", 422, lambda api: api.put(PUT_RESULT, {"result": result(scoreStatus="graded")})),
     ("date without zone", 422, lambda api: api.put(PUT_RESULT, {"result": result(scoreDate="2024-01-01 10:00:00")})),
     ("score as string", 422, lambda api: api.put(PUT_RESULT, {"result": result(score="85")})),
-    ("1 MB string", 413, lambda api: api.put(PUT_RESULT, {"result": result(comment="x" * 1_000_000)})),
+    ("1 MB string", 400, lambda api: api.put(PUT_RESULT, {"result": result(comment="x" * 1_000_000)})),
     (
         "1 MB chunked",
-        413,
+        400,
         lambda api: api.request(
             "PUT", PUT_RESULT, headers=JSON, content=iter([b'{"result": {"comment": "', b"x" * 1_000_000, b'"}}'])
         ),
@@ -156,11 +156,19 @@ def test_nothing_is_stored_by_a_rejected_request(api: Api) -> None:
 
 @pytest.mark.parametrize("op", [op for op in OPERATIONS if op.method not in ("GET", "DELETE")], ids=str)
 def test_write_operations_reject_a_non_json_content_type(api: Api, op: Any) -> None:
+    """A 400, not 415: the documents list no 415 for any operation."""
     path = op.path
     for name in op.path_params:
         path = path.replace("{" + name + "}", "x")
     response = api.request(op.method, path, content=b"<xml/>", headers={"Content-Type": "application/xml"})
-    assert_imsx(response, 415, "invaliddata")
+    body = assert_imsx(response, 400, "invaliddata")
+    assert "Content-Type must be application/json, not application/xml" in body["imsx_description"]
+
+
+def test_an_oversized_body_is_a_400_that_says_so(api: Api) -> None:
+    """A 400, not 413: the documents list no 413 for any operation."""
+    body = assert_imsx(api.put(PUT_RESULT, {"result": result(comment="x" * 300_000)}), 400, "invaliddata")
+    assert "larger than 262144 bytes" in body["imsx_description"]
 
 
 def test_an_unexpected_crash_is_still_an_imsx_500_on_a_live_connection(serve: Any) -> None:

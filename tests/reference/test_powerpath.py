@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from conformance import fixtures
+from conformance.reference.app import context
 from conformance.reference.tool_doubles import result_id
 
 from ._support import TLS, Api, G, ThreadServer, assert_imsx, assert_valid
@@ -32,10 +33,12 @@ STUDENT = "fx-student-1"
 class PowerPath:
     """The three PowerPath calls and the tool doubles' control interface, over one authenticated client."""
 
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, *, controlled: bool = True) -> None:
         self.api = api
-        discovery = httpx.get(f"{api.base_url}/.well-known/oneroster-conformance", timeout=5, verify=TLS).json()
-        self.tools = discovery["toolControl"]
+        self.tools = ""
+        if controlled:
+            discovery = httpx.get(f"{api.base_url}/.well-known/oneroster-conformance", timeout=5, verify=TLS).json()
+            self.tools = discovery["toolControl"]
 
     def make(self, lesson: str, student: str = STUDENT, **extra: Any) -> dict[str, Any]:
         response = self.api.post(MAKE, {"student": student, "lesson": lesson, **extra})
@@ -305,3 +308,107 @@ def test_control_interface_validates_answers_and_write_backs(pp: PowerPath) -> N
     assert_imsx(pp.api.post(f"{pp.tools}/mastery-track/assignments/{ed}/writeback", {"scoreStatus": "exempt"}), 404)
     state = pp.control("GET", f"/edulastic/assignments/{ed}")
     assert state["grade"] == "NOT_GRADED" and [q["answered"] for q in state["questions"]] == [False] * 4
+
+
+# The two benign variants that stand for a real deployment ----------------------------------------------
+def _tool_doc(server: ThreadServer, assignment: str) -> dict[str, Any]:
+    doc = context(server.app).store.tool_assignment(assignment)
+    assert doc is not None
+    return doc
+
+
+def _result(pp: PowerPath, student: str, lesson: str, attempt: int) -> dict[str, Any]:
+    body: dict[str, Any] = pp.api.get(f"{G}/assessmentResults/{result_id(student, lesson, attempt)}").json()
+    return dict(body["assessmentResult"])
+
+
+@pytest.mark.parametrize("variant", ["benign-hidden-control", "benign-autonomous-tool"])
+def test_the_variants_neither_serve_nor_announce_tool_control(
+    serve: Callable[..., tuple[ThreadServer, Api]], variant: str
+) -> None:
+    server, api = serve([variant])
+    assert httpx.get(f"{server.base_url}/.well-known/oneroster-conformance", timeout=5).status_code == 404
+    assert_imsx(api.get("/_conformance/tools/enrollments", params={"student": STUDENT}), 404)
+    aid = PowerPath(api, controlled=False).make(ED_UNIT)["assignmentId"]
+    assert_imsx(api.post(f"/_conformance/tools/edulastic/assignments/{aid}/grade"), 404)
+    assert_imsx(api.get(f"/_conformance/tools/edulastic/assignments/{aid}"), 404)
+
+
+def test_hidden_control_leaves_the_test_untaken(serve: Callable[..., tuple[ThreadServer, Api]]) -> None:
+    pp = PowerPath(serve(["benign-hidden-control"])[1], controlled=False)
+    pp.make(ED_UNIT)
+    for _ in range(6):
+        assert pp.import_(ED_UNIT)["finalized"] is False
+    assert all("result" not in q for q in pp.progress(ED_UNIT)["questions"])
+
+
+def test_every_assessment_result_carries_its_assignment(pp: PowerPath) -> None:
+    """Seed 004: the assignment stores the tool's ids in the attempt's AssessmentResult."""
+    ed, mt = pp.make(ED_UNIT), pp.make(MT_TEST_OUT)
+    metadata = _result(pp, STUDENT, ED_UNIT, 1)["metadata"]
+    assert (metadata["assignmentId"], metadata["classId"]) == (ed["assignmentId"], ed["classId"])
+    assert _result(pp, STUDENT, MT_TEST_OUT, 1)["metadata"]["assignmentId"] == mt["assignmentId"]
+
+
+def _take_until_finalized(pp: PowerPath, server: ThreadServer, lesson: str, student: str) -> list[Any]:
+    """Import until the attempt finalizes; after each import, what the progress shows. The student must
+    be seen moving on (at most one step in a row that only MasteryTrack's status shows), and the attempt
+    finalize exactly when the tool's own state says the test is done."""
+    assignment = pp.make(lesson, student=student)["assignmentId"]
+    shown: list[Any] = []
+    unseen = 0
+    for _ in range(12):
+        finalized = pp.import_(lesson, student=student)["finalized"]
+        doc = _tool_doc(server, assignment)
+        if doc["toolProvider"] == "edulastic":
+            done = doc["grade"] == "GRADED" and all(a is not None for a in doc["answers"])
+        else:
+            result = _result(pp, student, lesson, doc["attempt"])
+            done = result["scoreStatus"] == "fully graded" and result["metadata"]["masteryTrackProcessed"] == "true"
+        assert finalized == done, (finalized, doc)
+        progress = pp.progress(lesson, student=student)
+        snapshot = [q.get("result") for q in progress["questions"]]
+        unseen = unseen + 1 if shown and snapshot == shown[-1] and not finalized else 0
+        assert unseen <= 1, "two imports in a row before the end showed no progress"
+        shown.append(snapshot)
+        if finalized:
+            assert all(snapshot) and progress["finalized"]
+            return shown
+    raise AssertionError("the autonomous tool never finished the test")
+
+
+@pytest.mark.parametrize("lesson", [ED_UNIT, ED_TEST_OUT, MT_TEST_OUT, MT_PLACEMENT])
+def test_the_autonomous_tool_takes_the_test_and_finalizes_by_the_rules(
+    serve: Callable[..., tuple[ThreadServer, Api]], lesson: str
+) -> None:
+    server, api = serve(["benign-autonomous-tool"])
+    pp = PowerPath(api, controlled=False)
+    for student in (STUDENT, "fx-student-2", "fx-student-never-enrolled"):
+        assert len(_take_until_finalized(pp, server, lesson, student)) > 1, "finished in one step"
+
+
+def test_the_autonomous_tool_writes_mastery_track_results_back(serve: Callable[..., tuple[ThreadServer, Api]]) -> None:
+    server, api = serve(["benign-autonomous-tool"])
+    pp = PowerPath(api, controlled=False)
+    assignment = pp.make(MT_TEST_OUT)["assignmentId"]
+    assert _result(pp, STUDENT, MT_TEST_OUT, 1)["scoreStatus"] == "not submitted"
+    pp.import_(MT_TEST_OUT)
+    result = _result(pp, STUDENT, MT_TEST_OUT, 1)
+    assert result["scoreStatus"] in ("partially graded", "fully graded") and isinstance(result["score"], float)
+    assert result["metadata"]["assignmentId"] == assignment
+    assert _tool_doc(server, assignment)["writtenBack"] is True
+
+
+def test_the_autonomous_tool_is_deterministic(serve: Callable[..., tuple[ThreadServer, Api]]) -> None:
+    """Seeded by student, lesson and step, not by the attempt's number: a new attempt moves the same way
+    on another fresh server, and as the first attempt did."""
+    first_server, first_api = serve(["benign-autonomous-tool"])
+    other_server, other_api = serve(["benign-autonomous-tool"])
+    first, other = PowerPath(first_api, controlled=False), PowerPath(other_api, controlled=False)
+    for lesson in (ED_UNIT, MT_TEST_OUT):
+        run = _take_until_finalized(first, first_server, lesson, STUDENT)
+        assert _take_until_finalized(other, other_server, lesson, STUDENT) == run
+        assert first.progress(lesson)["attempt"] == 1
+        assert _take_until_finalized(first, first_server, lesson, STUDENT) == run  # attempt 2
+        assert first.progress(lesson)["attempt"] == 2
+    assert _take_until_finalized(first, first_server, ED_UNIT, "fx-student-2") != run

@@ -75,6 +75,7 @@ def test_default_order_and_page_fields(seeded: Api) -> None:
         (3, 6, ["r6"], 3, 3),
         (3, 4, ["r4", "r5", "r6"], 3, 2),
         (2, 10, [], 4, 6),
+        (2, 28864062805573448, [], 4, 14432031402786725),  # no document bounds offset
         (3000, 0, [r[0] for r in ROWS], 1, 1),
         (1, 0, ["r0"], 7, 1),
     ],
@@ -177,6 +178,7 @@ def test_search_is_case_insensitive_over_strings(seeded: Api) -> None:
         {"limit": ""},
         {"offset": "-1"},
         {"offset": "x"},
+        {"offset": "1" * 4001},
         {"orderBy": "up"},
         {"sort": "nope"},
         {"sort": "score,comment"},

@@ -62,6 +62,14 @@ def test_a_wrong_method_is_405_with_allow(api: Api) -> None:
 
 
 @pytest.mark.network
+@pytest.mark.parametrize("method", ["QUERY", "PURGE"])
+def test_a_method_outside_the_usual_set_is_405_with_allow_too(api: Api, method: str) -> None:
+    response = api.request(method, f"{G}/lineItems")
+    assert_imsx(response, 405, "invaliddata")
+    assert response.headers["allow"] in ("GET, POST", "GET")
+
+
+@pytest.mark.network
 @pytest.mark.parametrize("path", [f"{G}/nothing", f"{G}/results/a/b", "/", f"{G}/results/x/"])
 def test_unknown_paths_are_imsx_404(api: Api, path: str) -> None:
     assert_imsx(api.get(path), 404, "unknownobject", "Unknown path.")

@@ -81,6 +81,48 @@ def test_each_profile_writes_its_own_matrix(tmp_path: Path) -> None:
     assert run_dir(tmp_path, BASELINE, OFFICIAL) == tmp_path / "1edtech" / "baseline"
 
 
+@pytest.mark.parametrize(
+    ("reproduces", "plain_passes", "exempt", "ok", "outcome"),
+    [
+        (True, True, "", True, "killed"),
+        (False, None, "", False, "killed, but its failure does not reproduce"),
+        (True, False, "", False, "killed, but its failure reproduces on the plain server too"),
+        (None, None, "", False, "killed, but its failure does not reproduce"),
+        (False, None, "shared state", True, "killed (its failure is not expected to replay: shared state)"),
+        (True, True, "shared state", True, "killed"),
+    ],
+)
+def test_a_harmful_fault_is_killed_only_when_its_failure_replays(
+    reproduces: bool | None, plain_passes: bool | None, exempt: str, ok: bool, outcome: str
+) -> None:
+    row = Row(
+        "drop-score-date", True, ["GB-RESULT-RESPONSE-SCHEMA"], "non-conformant", 1, ["GB-RESULT-RESPONSE-SCHEMA"]
+    )
+    row.reproduces, row.plain_passes, row.replay_exempt = reproduces, plain_passes, exempt
+    assert (row.ok, row.outcome) == (ok, outcome)
+    # Every category's failures are expected to replay, PowerPath's included.
+    assert not matrix.not_replayable("premature-finalization") and not matrix.not_replayable("drop-score-date")
+
+
+def test_the_matrix_shows_each_replay(tmp_path: Path) -> None:
+    held = Row(
+        "drop-score-date", True, ["GB-RESULT-RESPONSE-SCHEMA"], "non-conformant", 1, ["GB-RESULT-RESPONSE-SCHEMA"]
+    )
+    held.reproduces, held.plain_passes, held.replay_note = True, True, "GB-RESULT-RESPONSE-SCHEMA, 2 steps"
+    broke = Row("delete-noop", True, ["GB-SOFT-DELETE"], "non-conformant", 1, ["GB-SOFT-DELETE"])
+    broke.reproduces, broke.replay_note = (
+        False,
+        "GB-SOFT-DELETE, 3 steps: with the fault, step 2 answered 404, the failing run saw 204",
+    )
+    write([held, broke], tmp_path)
+    table = (tmp_path / "kill-matrix.md").read_text(encoding="utf-8")
+    assert "| reproduces, not on the plain server (GB-RESULT-RESPONSE-SCHEMA, 2 steps) |" in table
+    assert "| GB-SOFT-DELETE, 3 steps: with the fault, step 2 answered 404, the failing run saw 204 |" in table
+    assert "- Harmful faults killed: 1/2" in table and "- Replays that hold: 1/2" in table
+    rows = json.loads((tmp_path / "kill-matrix.json").read_text(encoding="utf-8"))
+    assert [(r["reproduces"], r["plain_passes"], r["ok"]) for r in rows] == [(True, True, True), (False, None, False)]
+
+
 def _no_server(**_: object) -> embedded.RunningServer:
     raise embedded.ServerStartError("reference server did not start: [Errno 98] address already in use")
 
@@ -168,11 +210,19 @@ def _selftest(tmp_path: Path, *args: str, profile: str = profiles.TIMEBACK) -> l
     return rows
 
 
+def _replays_hold(harmful: list[dict[str, object]]) -> None:
+    """Each harmful fault's first failure replayed: it fails again with the fault, not without (or the
+    row says why it cannot be expected to)."""
+    for row in harmful:
+        assert (row["reproduces"] and row["plain_passes"]) or row["replay_exempt"], (row["fault"], row["replay"])
+
+
 def test_ci_subset_kill_matrix(tmp_path: Path) -> None:
     rows = _selftest(tmp_path, "--subset", "ci", "--max-examples", "3")
     harmful = [r for r in rows if r["harmful"]]
     assert len(harmful) >= 12
     assert all(r["ok"] for r in rows)
+    _replays_hold(harmful)
     assert (tmp_path / "kill-matrix.md").is_file()
 
 
@@ -186,6 +236,7 @@ def test_ci_subset_kill_matrix_1edtech(tmp_path: Path) -> None:
     rows = _selftest(tmp_path, "--subset", "ci", "--max-examples", "3", profile=OFFICIAL)
     assert len([r for r in rows if r["harmful"]]) >= 12
     assert all(r["ok"] for r in rows)
+    _replays_hold([r for r in rows if r["harmful"]])
     assert (tmp_path / "kill-matrix-1edtech.md").is_file()
 
 

@@ -16,6 +16,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from conformance.checks import ConformanceFailure, Recorder
 from conformance.client import SuiteClient
 from conformance.ledger import Ledger
+from conformance.machines import tool_control
 from conformance.machines.external_tests import ExternalTestMachine
 from conformance.machines.tool_control import discover
 from conformance.reference import embedded
@@ -95,14 +96,97 @@ def test_the_correct_server_passes_the_whole_cycle(lesson: str) -> None:
         assert passed > before[requirement][0], f"{requirement} was never checked"
 
 
-def test_without_tool_control_only_the_observable_subset_runs() -> None:
+@pytest.mark.parametrize("variant", ["benign-hidden-control", None])
+def test_without_tool_control_only_the_observable_subset_runs(variant: str | None) -> None:
+    """Nobody takes the test: nothing finalizes, and nothing is held against the server for that."""
     before = {r: outcomes(r) for r in ("PP-IMPORT", "PP-NOT-FINALIZED-EARLY", "PP-ATTEMPTS", "PP-NO-REIMPORT")}
-    with session_for(control=False) as session:
+    with session_for(*[v for v in [variant] if v], control=False) as session:
         assert run_machine(session, "fx-lesson-unit-test-edulastic") is None
     assert outcomes("PP-IMPORT")[0] > before["PP-IMPORT"][0]
     assert outcomes("PP-NOT-FINALIZED-EARLY")[0] > before["PP-NOT-FINALIZED-EARLY"][0]
     for requirement in ("PP-ATTEMPTS", "PP-NO-REIMPORT"):  # they need a finalized attempt: never reached
         assert outcomes(requirement) == before[requirement], requirement
+
+
+# Without tool control: finalizations judged on the evidence the server shows -------------------------------
+AUTONOMOUS = "benign-autonomous-tool"  # someone takes the test while the suite runs
+
+
+@pytest.mark.parametrize("lesson", ["fx-lesson-test-out-edulastic", "fx-lesson-unit-test-mastery-track"])
+def test_without_control_a_finalization_the_evidence_supports_passes(lesson: str) -> None:
+    finalize = "PP-FINALIZE-EDULASTIC" if "edulastic" in lesson else "PP-FINALIZE-MASTERY-TRACK"
+    watched = ("PP-NOT-FINALIZED-EARLY", finalize, "PP-NO-REIMPORT", "PP-ATTEMPTS")
+    before = {r: outcomes(r) for r in watched}
+    skipped = len(LEDGER.entries[finalize].skips) if finalize in LEDGER.entries else 0
+    with session_for(AUTONOMOUS) as session:
+        assert session.tool_control is None  # the variant announces no interface
+        assert run_machine(session, lesson) is None
+    for requirement in watched:
+        passed, failed = outcomes(requirement)
+        assert failed == before[requirement][1], requirement
+        assert passed > before[requirement][0], f"{requirement} was never checked"
+    assert len(LEDGER.entries[finalize].skips) == skipped, "the evidence was there: nothing is left unchecked"
+
+
+# fault (with the autonomous tool) → (a lesson that shows it, the requirements it must fail, what the evidence shows)
+CONTRADICTED = {
+    "premature-finalization": ("fx-lesson-unit-test-edulastic", {"PP-NOT-FINALIZED-EARLY", "PP-FINALIZE-EDULASTIC"}),
+    "mastery-track-finalize-without-processed": (
+        "fx-lesson-test-out-mastery-track",
+        {"PP-NOT-FINALIZED-EARLY", "PP-FINALIZE-MASTERY-TRACK"},
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", CONTRADICTED)
+def test_without_control_a_finalization_the_evidence_contradicts_fails(fault: str) -> None:
+    lesson, expected = CONTRADICTED[fault]
+    with session_for(fault, AUTONOMOUS) as session:
+        failure = run_machine(session, lesson)
+    assert failure is not None, f"{fault} was not caught without tool control"
+    assert expected <= {f.finding.requirement for f in failure.failures}
+    message = str(failure)
+    shown = "question" if "edulastic" in lesson else "masteryTrackProcessed 'false'"
+    assert "Expected:    every question answered" in message or "Expected:    the attempt's AssessmentResult" in message
+    assert shown in message and "nobody took the test" not in message
+    assert 0 < len(failure.failures[0].steps) <= 16, "the shrunk run is short"
+
+
+def test_without_control_no_evidence_is_not_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server whose AssessmentResults cannot be read: its MasteryTrack finalizations are neither passed
+    nor failed, but reported not checked, with the reason."""
+    monkeypatch.setattr(tool_control, "assessment_result", lambda *args: (None, None))
+    finalize = "PP-FINALIZE-MASTERY-TRACK"
+    before = outcomes(finalize)
+    with session_for(AUTONOMOUS) as session:
+        assert run_machine(session, "fx-lesson-placement-mastery-track") is None
+    assert outcomes(finalize) == before
+    assert any("needs the tool control interface" in reason for reason in LEDGER.entries[finalize].skips)
+
+
+# Every example on an attempt of its own ----------------------------------------------------------------------
+@pytest.mark.parametrize("variant", [None, AUTONOMOUS])
+def test_every_example_starts_on_an_attempt_of_its_own(variant: str | None) -> None:
+    """Each example's first assignment is a new attempt (a higher number than any seen before), and its
+    steps start there, whatever the earlier examples left behind."""
+    starts: list[tuple[bool, int, str]] = []
+
+    class Recording(ExternalTestMachine):
+        def _own_attempt(self) -> bool:
+            own = super()._own_attempt()
+            starts.append((own, self.attempt.number, self.student))
+            assert self.steps and self.steps[0].method == "POST", "the steps start at the assignment"
+            return own
+
+    lesson = "fx-lesson-test-out-edulastic" if variant is None else "fx-lesson-unit-test-mastery-track"
+    with session_for(*[v for v in [variant] if v]) as session:
+        fixture = next(x for x in session.world.fixtures.lessons if x.sourcedId == lesson)
+        run_state_machine_as_test(Recording.for_lesson(fixture).bind(session), settings=SETTINGS)
+    assert len(starts) >= SETTINGS.max_examples
+    assert all(own for own, _, _ in starts), starts
+    for student in {s for _, _, s in starts}:
+        numbers = [n for _, n, s in starts if s == student]
+        assert numbers == sorted(set(numbers)), (student, numbers)
 
 
 # fault → (a lesson that shows it, the requirements it must fail)
