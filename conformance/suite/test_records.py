@@ -123,6 +123,36 @@ def test_an_unknown_enum_value_is_refused(entity: Entity, suite: SuiteSession, r
     )
 
 
+@validates("GB-PAIRS-SUPPLIED-ECHO", checks=COMMON, aspects=("success",), operations=("createResultForLineItem",))
+def test_a_bulk_post_answers_a_pair_per_record(suite: SuiteSession, recorder: Recorder) -> None:
+    """Every record of a bulk POST has its pair, whatever the generated examples happened to draw."""
+    if suite.options.read_only:
+        pytest.skip("read-only run: writes are not sent")
+    dialect = suite.profile.dialect
+    if not dialect.pair_per_record:
+        pytest.skip("this profile documents one pair object for a bulk POST (GEN-BULK-SEVERAL observes several)")
+    suite.ensure_anchors()
+    world = suite.world
+    supplied = [world.fresh_id("result") for _ in range(3)]
+    path = f"{item_path('lineItem', world.anchors['lineItem'])}/results"
+    post = suite.send("POST", path, json_body={"results": [baseline("result", world, i) for i in supplied]})
+    recorder.judge(post, "createResultForLineItem", expect_success=True)
+    pairs = dialect.pairs(post.try_json())
+    for pair in pairs:
+        allocated = pair.get("allocatedSourcedId")
+        if isinstance(allocated, str) and allocated:
+            world.remember("result", allocated)
+    echoed = sorted(str(pair.get("suppliedSourcedId")) for pair in pairs)
+    recorder.expect(
+        "GB-PAIRS-SUPPLIED-ECHO",
+        echoed == sorted(supplied),
+        post,
+        title="A bulk POST of three results did not answer one pair per result",
+        expected=f"pairs for {sorted(supplied)}",
+        actual=f"pairs for {echoed}",
+    )
+
+
 @validates(
     "GB-PAIRS-SUPPLIED-ECHO", "GB-PAIRS-ALLOCATED-RESOLVES",
     checks=COMMON,
