@@ -30,6 +30,8 @@ from .proxy import Logged, RecordingProxy
 pytestmark = pytest.mark.network  # loopback servers only (127.0.0.0/8)
 
 TOKEN_PATH = "/oauth2/token"
+STOP_HANG_GUARD = 180  # seconds: a hang, not a slow machine (an idle one stops in about 2 s)
+IN_FLIGHT_PER_PROCESS = 2
 PLURALS = {e.plural: e.singular for e in ENTITIES}
 
 
@@ -182,16 +184,18 @@ def test_an_interrupted_run_cleans_up_and_reports(
         try:
             _wait_for_progress(stderr, process, requests=300, within=90)
             process.send_signal(signum)
-            started = time.monotonic()
-            code = process.wait(60)
-            stopping = time.monotonic() - started
+            before_signal = len(proxy.entries())
+            code = process.wait(STOP_HANG_GUARD)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait(10)
     text = stderr.read_text(encoding="utf-8", errors="replace") + stdout.read_text(encoding="utf-8", errors="replace")
     assert code == 130, text[-3000:]
-    assert stopping < 30, text[-3000:]
+    # Promptness is judged by what was sent, not by the clock (a shared CI machine may be slow): after the
+    # signal, each process finishes at most the request it had in flight, then only cleanup's DELETEs.
+    after = [e for e in proxy.entries()[before_signal:] if e.method != "DELETE" and e.path != TOKEN_PATH]
+    assert len(after) <= IN_FLIGHT_PER_PROCESS * int(workers), [(e.method, e.path) for e in after]
     for bad in ("Traceback", "KeyboardInterrupt", "INTERNALERROR"):
         assert bad not in text, text[-3000:]
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
