@@ -225,11 +225,27 @@ def resolve(values: dict[str, Any], faults: Sequence[str] = ()) -> Resolved:
     # Check everything but the URL before starting a server: a bad profile or fixtures file is a
     # configuration error (exit 2), not a server that failed to start.
     make_target(base_url="http://127.0.0.1", token="x" * 8, **common)  # a placeholder token, never sent
+    return start_embedded(faults=faults, **common)
+
+
+def start_embedded(
+    *,
+    profile: str = profiles.DEFAULT,
+    fixtures_path: str | None = None,
+    faults: Sequence[str] = (),
+    connect_timeout: float = 5.0,
+    read_timeout: float = 30.0,
+    request_deadline: float | None = None,
+    read_only: bool = False,
+) -> Resolved:
+    """A fresh embedded reference server with ``faults`` on, and the target that reaches it; the
+    caller stops it (``Resolved.stop``). Raises ``ConfigError`` for an unknown fault, and
+    ``ServerStartError`` when the server does not start."""
     from conformance.reference import embedded
     from conformance.reference.faults import UnknownFault
 
     try:
-        server = embedded.start(fixtures=common["fixtures_path"], profile=common["profile"], faults=faults)
+        server = embedded.start(fixtures=fixtures_path, profile=profile, faults=faults)
     except UnknownFault as exc:
         raise ConfigError(str(exc)) from None
     try:
@@ -238,8 +254,13 @@ def resolve(values: dict[str, Any], faults: Sequence[str] = ()) -> Resolved:
             token_url=server.token_url,
             client_id=server.client_id,
             client_secret=server.client_secret,
+            profile=profile,
+            fixtures_path=fixtures_path,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            request_deadline=request_deadline,
+            read_only=read_only,
             embedded=True,
-            **common,
         )
     except ConfigError:
         server.stop()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import catalogue, profiles
+from conformance.contract.generated_page import write_page
 
 SECTIONS = {
     "field": "Fields",
@@ -130,11 +131,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m conformance.catalogue.inventory PAGE.md", file=sys.stderr)
-        return 2
-    Path(argv[0]).write_text(render(), encoding="utf-8")
-    return 0
+    return write_page(argv, render, "docs/inventory.md")
 
 
 if __name__ == "__main__":

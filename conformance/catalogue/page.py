@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from conformance import catalogue, profiles
+from conformance.contract.generated_page import write_page
 
 
 def _cell(text: str) -> str:
@@ -44,10 +44,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else Path("docs/requirements.md")
-    target.write_text(render(), encoding="utf-8")
-    print(target)
-    return 0
+    return write_page(argv, render, "docs/requirements.md")
 
 
 if __name__ == "__main__":

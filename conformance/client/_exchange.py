@@ -35,6 +35,14 @@ class Exchange:
     # Its place in the session's traffic (``SuiteSession.send`` numbers what it sends): which
     # records a failure's steps rely on is told by what was written before them.
     ordinal: int | None = None
+    # Where it stands among tokens other than the run's: a token request made with the run's client
+    # credentials (``grant``: how the client authenticated, "form" or "basic"), or a request carrying
+    # the token such a request got (``token_of``). A replay asks for its own token in their place.
+    grant: str | None = None
+    token_of: Exchange | None = field(default=None, repr=False)
+    # Earlier exchanges a replay must send before this one, besides the writes whose records it names:
+    # the expiry of the token it carries, the refused write whose effect it reads.
+    needs: tuple[Exchange, ...] = field(default=(), repr=False)
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 

@@ -2,9 +2,12 @@
 run saw of them.
 
 A step is a request relative to the target's base URL, with no secret in it: a replay authenticates
-itself, and ``auth`` says only whether the step carried the run's token, none, or the deliberately
-invalid one. Every step keeps the status it got; the decisive last step also keeps its answer,
-normalized so that two fresh servers fed the same requests give the same one:
+itself, and ``auth`` says only whether the step carried the run's token, none, the deliberately
+invalid one, or the token an earlier step asked for (``{"token_of": N}``, N counted from 1); a step
+that asked for a token with the run's client credentials says how the client authenticated
+(``grant``: form or basic), and a replay asks with its own. Every step keeps the status it got; the
+decisive last step also keeps its answer, normalized so that two fresh servers fed the same requests
+give the same one (an access token in it reads ``<access-token>``):
 
 - a JSON body is parsed, so key order and spacing do not count;
 - the target's base URL (hrefs, Link headers) reads ``<base-url>``;
@@ -35,7 +38,8 @@ from conformance import redaction
 from conformance.client._exchange import BOGUS_TOKEN, Exchange
 
 BASE_URL = "<base-url>"
-ATTEMPT, ENROLLMENTS = "attempt", "enrollments"  # PowerPath's attempt counter; the tool doubles' enrollment log
+ATTEMPT, ENROLLMENTS = "attempt", "enrollments"
+ACCESS_TOKEN = "access_token"  # noqa: S105 - a member name, not a token  # PowerPath's attempt counter; the tool doubles' enrollment log
 DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?")
 UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 MAX_ANSWER = 64 * 1024  # characters of a normalized body kept as it is; a larger one is kept as its digest
@@ -90,8 +94,9 @@ def request_text(exchange: Exchange) -> str:
     return f"{unquote(exchange.url)}\n{body}"
 
 
-def step(exchange: Exchange, base_url: str) -> dict[str, Any]:
-    """One exchange as a step: the request without secrets, and the status the failing run saw."""
+def step(exchange: Exchange, base_url: str, numbers: Mapping[int, int] | None = None) -> dict[str, Any]:
+    """One exchange as a step: the request without secrets, and the status the failing run saw.
+    ``numbers`` maps an exchange's ``id()`` to its step number, for a step carrying an earlier one's token."""
     headers = {
         name: redaction.redact(value)
         for name, value in exchange.request_headers.items()
@@ -103,6 +108,11 @@ def step(exchange: Exchange, base_url: str) -> dict[str, Any]:
         "headers": headers,
         "auth": auth_of(exchange.request_headers),
     }
+    granting = numbers.get(id(exchange.token_of)) if exchange.token_of is not None and numbers else None
+    if granting is not None:
+        data["auth"] = {"token_of": granting}
+    if exchange.grant is not None:  # the client's credentials, Basic or in the form: a replay sends its own
+        data["grant"], data["auth"] = exchange.grant, "none"
     if exchange.request_body:
         try:
             data["body"] = redaction.redact(exchange.request_body.decode("utf-8"))
@@ -276,6 +286,8 @@ class _Normalizer:
             and value in self.trace.attempts
         ):
             return f"<attempt-{self.trace.attempts.index(value) + 1}>"
+        if member == ACCESS_TOKEN and isinstance(value, str):
+            return "<access-token>"  # random, and a secret: never kept, never compared
         if isinstance(value, str):
             if DATE_TIME.fullmatch(value) and value not in self.trace.times:
                 moment = instant(value)
@@ -330,8 +342,9 @@ def replay_data(requirement: str, exchanges: Sequence[Exchange], origin: Origin)
     the last being the one that showed the failure."""
     trace = Trace.of(exchanges)
     steps = []
+    numbers = {id(exchange): number for number, exchange in enumerate(exchanges, 1)}
     for exchange, allocated in zip(exchanges, trace.allocated, strict=True):
-        data = step(exchange, origin.base_url)
+        data = step(exchange, origin.base_url, numbers)
         if allocated:
             data["allocated"] = allocated
         steps.append(data)

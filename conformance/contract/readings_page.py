@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from conformance.contract import readings
+from conformance.contract.generated_page import write_page
 
 _INTRO = """\
 The published documents do not answer every question a server has to answer: they disagree (TimeBack's
@@ -110,10 +110,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else Path("docs/readings.md")
-    target.write_text(render(), encoding="utf-8")
-    print(target)
-    return 0
+    return write_page(argv, render, "docs/readings.md")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 docs/tool-control.md, the protocol this module speaks: PowerPath finalizes an attempt only when its
 tool says the test is done, so the suite must be able to answer questions, grade a test or make
 MasteryTrack write results back. The reference server offers that as HTTP under a prefix it
-announces at ``GET /.well-known/oneroster-conformance`` (no auth), behind the run's bearer token.
+announces at ``GET /.well-known/oneroster-conformance`` (``conformance.session.controls``), behind the
+run's bearer token.
 A target without it cannot have its tools driven: the suite then runs only what it can observe, and
 judges a finalization on the traces the tool leaves in the target (``assessment_result``).
 """
@@ -17,29 +18,17 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from conformance.client import Exchange, SuiteClient
+from conformance.client import Exchange
 from conformance.fixtures import Lesson
 from conformance.machines.base import records_of
 from conformance.machines.external_tests_model import WRITE_BACK_STATUSES, Attempt, Results
 
-DISCOVERY_PATH = "/.well-known/oneroster-conformance"
 EDULASTIC, MASTERY_TRACK = "edulastic", "mastery-track"
 PAGE, PAGES = 100, 10  # a student's AssessmentResults read at most: many runs' attempts
 SCORES = (0.0, 0.25, 0.5, 0.75, 1.0)  # quarters: sums and means of a few stay exact in binary floating point
 QUARTERS = st.sampled_from(SCORES)
 
 Send = Callable[..., Exchange]
-
-
-def discover(client: SuiteClient) -> str | None:
-    """The control prefix the target announces, or None when it announces none (404, not JSON…).
-
-    The prefix is taken relative to --base-url, so a reference server behind a path-prefixing proxy
-    is still driven through the proxy."""
-    exchange = client.send("GET", DISCOVERY_PATH, auth="none")
-    body = exchange.try_json() if exchange.status == 200 else None
-    prefix = body.get("toolControl") if isinstance(body, dict) else None
-    return prefix.rstrip("/") if isinstance(prefix, str) and prefix.strip("/") else None
 
 
 class ToolControlError(RuntimeError):

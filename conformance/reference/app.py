@@ -29,7 +29,7 @@ from conformance import fixtures as fixtures_module
 from conformance import profiles
 from conformance.contract.operations import Operation, operations
 from conformance.fixtures import Fixtures
-from conformance.reference import control, gradebook, permissions, powerpath
+from conformance.reference import control, gradebook, powerpath
 from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
 from conformance.reference.context import ServerContext
 from conformance.reference.faults import Faults
@@ -99,7 +99,7 @@ def _endpoint(
                 raise ApiError(405, f"Method {request.method} is not allowed here.", headers={"Allow": allow})
             op, handler = entry
             granted = ctx.auth.verify(request.headers.get("authorization"))
-            if granted is not None and not granted & permissions.accepted(op):
+            if not ctx.auth.allows(granted, op):
                 raise ApiError(403, f"Forbidden: the access token's scope does not allow {op.method} here.")
             values = [request.path_params[f"p{i}"] for i in range(len(op.path_params))]
             return await handler(ctx, op, request, dict(zip(op.path_params, values, strict=True)))
@@ -134,7 +134,8 @@ def _fixed_routes(ctx: ServerContext) -> list[BaseRoute]:
             return ctx.plain.error(
                 ApiError(405, f"Method {request.method} is not allowed here.", headers={"Allow": "GET"})
             )
-        return ctx.plain.json({"toolControl": control.PREFIX, "tokenPath": TOKEN_PATH})
+        announced = {"toolControl": control.PREFIX} if offers_control(ctx) else {}
+        return ctx.plain.json({**announced, "tokenControl": control.TOKEN_PREFIX, "tokenPath": TOKEN_PATH})
 
     async def token(request: Request) -> Response:
         if request.method != "POST":
@@ -144,17 +145,20 @@ def _fixed_routes(ctx: ServerContext) -> list[BaseRoute]:
         return await token_endpoint(request, ctx.auth)
 
     fixed: list[BaseRoute] = [_route(TOKEN_PATH, token)]
-    if offers_control(ctx):  # the discovery document announces the tool doubles' control interface only
+    if offers_token_control(ctx):  # the discovery document announces the control interfaces only
         fixed.append(_route(DISCOVERY_PATH, discovery))
     return fixed
 
 
-def offers_control(ctx: ServerContext) -> bool:
-    """Whether the tool doubles' control interface is served (and announced). A real deployment has
-    none: the two benign variants that stand for one keep the doubles but hide their controls."""
-    if not ctx.dialect.tools:
-        return False
+def offers_token_control(ctx: ServerContext) -> bool:
+    """Whether the token control interface is served (and announced). A real deployment has none:
+    the two benign variants that stand for one hide every control."""
     return not (ctx.faults.on("benign-hidden-control") or ctx.faults.on("benign-autonomous-tool"))
+
+
+def offers_control(ctx: ServerContext) -> bool:
+    """Whether the tool doubles' control interface is served (and announced)."""
+    return bool(ctx.dialect.tools) and offers_token_control(ctx)
 
 
 def create_app(
@@ -206,7 +210,12 @@ def create_app(
 
     middleware = [Middleware(GZipMiddleware, minimum_size=1)] if active.on("benign-gzip") else []
     app = Starlette(
-        routes=[*_fixed_routes(ctx), *api_routes(ctx), *(control.routes(ctx) if offers_control(ctx) else [])],
+        routes=[
+            *_fixed_routes(ctx),
+            *api_routes(ctx),
+            *(control.routes(ctx) if offers_control(ctx) else []),
+            *(control.token_routes(ctx) if offers_token_control(ctx) else []),
+        ],
         middleware=middleware,
         exception_handlers={HTTPException: unknown, Exception: last_resort},
         lifespan=lifespan,

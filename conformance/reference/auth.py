@@ -5,8 +5,10 @@ leaks nothing about a token's bytes; client secrets are compared in constant tim
 tokens nor secrets are ever logged.
 
 Scopes (RFC 6749 section 3.3) exist only where the dialect documents them (the official binding,
-permissions.py): a token request without ``scope`` is granted every one, so a client that asks for
-none can call everything; one with ``scope`` gets exactly those, and the API then checks them.
+``conformance.contract.scopes``): a token request without ``scope`` is granted every one, so a client
+that asks for none can call everything; one with ``scope`` gets those this server knows — an unknown
+one is dropped, as real clients that ask for more than a server offers expect, and the answer's
+``scope`` says what was granted — and the API then checks them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from urllib.parse import parse_qsl, unquote_plus
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from conformance.contract import scopes
+from conformance.contract.operations import Operation
 from conformance.reference.body import read_bytes
 from conformance.reference.faults import Faults
 from conformance.reference.imsx_errors import ApiError
@@ -91,7 +95,8 @@ class Auth:
             return None
         with self._lock:
             entry = self._tokens.get(_digest(token))
-        if entry is None or entry[0] <= time.monotonic():
+        expired = entry is not None and entry[0] <= time.monotonic() and not faults.on("expired-token-accepted")
+        if entry is None or expired:
             raise ApiError(
                 401,
                 "Unauthorized: the access token is unknown or expired.",
@@ -99,18 +104,43 @@ class Auth:
             )
         return entry[1]
 
+    def expire(self, authorization: str | None) -> None:
+        """End the life of the token this Authorization header carries (the token control interface)."""
+        _, _, token = (authorization or "").partition(" ")
+        with self._lock:
+            entry = self._tokens.get(_digest(token.strip()))
+            if entry is not None:
+                self._tokens[_digest(token.strip())] = (time.monotonic(), entry[1])
+
     def grant(self, requested: str | None) -> frozenset[str] | None:
         """The scopes a token request gets: None when the dialect has none, every one when the
-        request names none; raises ValueError naming a scope this server does not know."""
+        request names none, else those named that this server knows (RFC 6749 section 3.3 lets it
+        narrow a request); raises ValueError when none is left, or, in the variant that refuses
+        rather than narrows, when one is unknown."""
         if not self.scopes:
             return None
         if requested is None or not requested.strip():
             return frozenset(self.scopes)
         names = frozenset(requested.split())
         unknown = sorted(names - set(self.scopes))
-        if unknown:
+        if unknown and (self.faults.on("benign-unknown-scope-refused") or names <= set(unknown)):
             raise ValueError(f"unknown scope {unknown[0]}")
-        return names
+        return names - set(unknown)
+
+    def allows(self, granted: frozenset[str] | None, op: Operation) -> bool:
+        """Whether a token granted ``granted`` may call ``op`` (None: scopes do not apply)."""
+        if granted is None or granted & scopes.accepted(op):
+            return True
+        if self.faults.on("scope-ignored-delete") and op.method == "DELETE":
+            return True
+        if self.faults.on("scope-ignored-put") and op.method == "PUT":
+            return True
+        # The core read-only scope covers whole collections and single records, not a class's lists.
+        return (
+            self.faults.on("scope-ignored-scoped-read")
+            and op.id == "getResultsForStudentForClass"
+            and (scopes.GRADEBOOK_CORE_READ in granted)
+        )
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -142,6 +172,8 @@ async def token_endpoint(request: Request, auth: Auth) -> Response:
         return _oauth_error(400, "invalid_request", "the body must be an application/x-www-form-urlencoded form")
     header = request.headers.get("authorization")
     basic = _basic(header) if header else None
+    if basic is not None and auth.faults.on("basic-auth-refused"):
+        return _oauth_error(401, "invalid_client", "client authentication by HTTP Basic is not supported")
     client_id, client_secret = (
         basic if basic is not None else (form.get("client_id", ""), form.get("client_secret", ""))
     )
@@ -157,6 +189,6 @@ async def token_endpoint(request: Request, auth: Auth) -> Response:
     except ValueError as exc:
         return _oauth_error(400, "invalid_scope", str(exc))
     body: dict[str, object] = {"access_token": auth.issue(granted), "expires_in": auth.lifetime, "token_type": "Bearer"}
-    if granted is not None:
+    if granted is not None and not auth.faults.on("granted-scope-unsaid"):
         body["scope"] = " ".join(scope for scope in auth.scopes if scope in granted)
     return JSONResponse(body, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"})

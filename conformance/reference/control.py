@@ -1,4 +1,5 @@
-"""The control interface of the tool doubles: HTTP under ``/_conformance/tools``, behind the bearer token.
+"""The control interfaces: the tool doubles' under ``/_conformance/tools`` and the tokens' under
+``/_conformance/tokens``, both behind the bearer token.
 
 It is test infrastructure, not the API under test, so fault switches never alter what it does. A server
 announces it at ``GET /.well-known/oneroster-conformance`` (see README.md for an example run); the two
@@ -23,6 +24,7 @@ from conformance.reference.faults import NONE
 from conformance.reference.imsx_errors import ApiError, bad_request
 
 PREFIX = "/_conformance/tools"
+TOKEN_PREFIX = "/_conformance/tokens"  # noqa: S105 - a path: the token control interface
 log = logging.getLogger("conformance.reference")
 SCORE_STATUSES = ("exempt", "fully graded", "not submitted", "partially graded", "submitted")
 
@@ -139,7 +141,7 @@ async def enrollments(ctx: ServerContext, request: Request) -> Any:
     return {"enrollments": ctx.store.enrollments(params.get("student"))}
 
 
-def _route(ctx: ServerContext, path: str, method: str, handler: Handler) -> Route:
+def _route(ctx: ServerContext, path: str, method: str, handler: Handler, prefix: str = PREFIX) -> Route:
     async def endpoint(request: Request) -> Response:
         try:
             if request.method != method:
@@ -152,7 +154,18 @@ def _route(ctx: ServerContext, path: str, method: str, handler: Handler) -> Rout
             log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
             return ctx.plain.error(ApiError(500, "Internal server error."))
 
-    return Route(PREFIX + path, endpoint, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    return Route(prefix + path, endpoint, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+
+async def expire_token(ctx: ServerContext, request: Request) -> Any:
+    """End the life of the very token this request carries, so that a suite can see an expired
+    token refused without waiting out its lifetime."""
+    ctx.auth.expire(request.headers.get("authorization"))
+    return {"expired": True}
+
+
+def token_routes(ctx: ServerContext) -> list[Route]:
+    return [_route(ctx, "/expire", "POST", expire_token, TOKEN_PREFIX)]
 
 
 def routes(ctx: ServerContext) -> list[Route]:

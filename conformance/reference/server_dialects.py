@@ -25,7 +25,8 @@ from starlette.responses import Response
 from conformance import profiles
 from conformance.contract.operations import GRADEBOOK, Entity
 from conformance.contract.schemas import Problem
-from conformance.reference import permissions, records
+from conformance.contract.scopes import OFFICIAL as OFFICIAL_SCOPES
+from conformance.reference import records
 from conformance.reference.faults import Faults
 from conformance.reference.imsx_errors import imsx
 from conformance.reference.query import MAX_LIMIT, ListQuery, page_fields
@@ -128,7 +129,7 @@ class Official(Dialect):
     X-Total-Count header, and the imsx status object is closed (no TimeBack extension members)."""
 
     tools = False
-    scopes = permissions.OFFICIAL
+    scopes = OFFICIAL_SCOPES
     # ``fields`` is an array in form style: exploded (fields=a&fields=b) or comma-separated (fields=a,b).
     repeatable_query = ("fields",)
     bulk_may_be_empty = True  # GUIDPairSetDType and the *SetDType bodies require no member and no minimum

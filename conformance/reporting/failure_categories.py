@@ -39,11 +39,16 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "Authentication",
-        "The token endpoint, or a request without a valid token (GEN-AUTH-*).",
+        "The token endpoint, or a request whose token is missing, invalid, expired or without the "
+        "operation's scope (GEN-AUTH-*).",
         _first_line(
             r"\[GEN-AUTH-",
             r"token endpoint",
+            r"token request",
             r"without a valid token",
+            r"operation's scope",
+            r"[Aa]n? (?:expired|new) token",
+            r"[Aa] token granted",
             r"AuthenticationFailed",
             r"refused the (?:client )?credentials",
         ),

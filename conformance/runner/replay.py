@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 from conformance import profiles, redaction, settings
 from conformance.client import (
@@ -41,8 +41,8 @@ from conformance.contract.operations import ENTITY, GRADEBOOK
 from conformance.exits import Exit
 from conformance.guard import Guard, RunStopped
 from conformance.reference.embedded import ServerStartError
-from conformance.run import Resolved, preflight, resolve
-from conformance.target import ConfigError, make_target
+from conformance.run import Resolved, preflight, resolve, start_embedded
+from conformance.target import ConfigError
 
 # The settings of ``run`` that say where the target is and how to reach it: ``replay`` takes them too,
 # all but the profile, which is the failing run's (summary.json says which).
@@ -58,6 +58,7 @@ TARGET_FLAGS = (
     "--request-deadline",
 )
 _AUTH = ("token", "none", "bogus")
+_GRANTS = ("form", "basic")  # how a token request of the steps authenticated the client
 MIN_CARRIED = 6  # shorter allocated ids are not replaced in later steps: they would match ordinary text
 _PLURALS = {e.plural: e for e in ENTITY.values()}
 
@@ -129,11 +130,21 @@ def checked(data: Any, label: str, where: str) -> dict[str, Any]:
         for key, kind in (("method", str), ("path", str), ("headers", dict)):
             if not isinstance(step.get(key), kind):
                 raise ReplayError(f"{bad}: step {number} has no {key}")
-        if step.get("auth") not in _AUTH or not isinstance(step.get("status"), int | None):
+        if not _auth_ok(step.get("auth"), number) or not isinstance(step.get("status"), int | None):
             raise ReplayError(f"{bad}: step {number} has no auth or status")
+        if step.get("grant", "form") not in _GRANTS:
+            raise ReplayError(f"{bad}: step {number} has an unknown grant")
     if not isinstance(steps[-1].get("answer"), dict):
         raise ReplayError(f"{bad}: its last step has no answer")
     return dict(data)
+
+
+def _auth_ok(auth: Any, number: int) -> bool:
+    """One of the named ways, or the token an earlier step asked for."""
+    if isinstance(auth, dict):
+        granting = auth.get("token_of")
+        return isinstance(granting, int) and not isinstance(granting, bool) and 1 <= granting < number
+    return auth in _AUTH
 
 
 # Replaying --------------------------------------------------------------------------------------------
@@ -145,22 +156,35 @@ def replay(client: SuiteClient, data: dict[str, Any], *, clean: bool = True) -> 
     base = str(data.get("base_url") or "")
     carried: dict[str, str] = {prefix: fresh} if prefix else {}
     trace = Trace()
+    tokens: dict[int, str] = {}  # by step number: the tokens the replay's own token requests got
     try:
         for number, step in enumerate(data["steps"], 1):
             path = _carry(step["path"], carried, base, client.target.base_url)
-            if path.startswith(("http://", "https://")):
+            grant = step.get("grant")
+            if grant:  # a token request goes to this replay's token URL, whatever the failing run's was
+                if not client.target.uses_oauth:
+                    return Outcome(False, f"step {number} asks for a token: the replay needs client credentials", False)
+                path = client.target.token_url or path
+            elif path.startswith(("http://", "https://")):
                 return Outcome(False, f"step {number} goes outside the target ({step['method']} {path})", False)
-            exchange = client.send(
-                step["method"],
-                path,
-                content=_body(step, carried, base, client.target.base_url),
-                headers={
-                    k: _carry(str(v), carried, base, client.target.base_url)
-                    for k, v in step["headers"].items()
-                    if k.lower() not in NOT_REPLAYED  # a hand-edited file never sets the credentials
-                },
-                auth=step["auth"],
-            )
+            headers = {
+                k: _carry(str(v), carried, base, client.target.base_url)
+                for k, v in step["headers"].items()
+                if k.lower() not in NOT_REPLAYED  # a hand-edited file never sets the credentials
+            }
+            content = _body(step, carried, base, client.target.base_url)
+            auth = step["auth"]
+            if isinstance(auth, dict):  # the token an earlier step asked for
+                if auth["token_of"] not in tokens:
+                    return Outcome(False, f"step {number} carries the token of step {auth['token_of']}, which got none")
+                headers["Authorization"], auth = f"Bearer {tokens[auth['token_of']]}", "none"
+            if grant:
+                content, credentials = _grant(content, client, basic=grant == "basic")
+                headers.update(credentials)
+            exchange = client.send(step["method"], path, content=content, headers=headers, auth=auth)
+            token = _granted_token(exchange) if grant else None
+            if token is not None:
+                tokens[number] = token
             allocated = trace.add(exchange)
             # The ids this replay's server allocated go where the failing run's went, in later steps.
             pairs = zip(step.get("allocated", []), allocated, strict=False)
@@ -175,6 +199,31 @@ def replay(client: SuiteClient, data: dict[str, Any], *, clean: bool = True) -> 
     finally:
         if clean:
             _clean(client, trace.exchanges)
+
+
+def _grant(content: bytes | None, client: SuiteClient, *, basic: bool) -> tuple[bytes, dict[str, str]]:
+    """A recorded token request (its secret masked) as this replay sends it: the form's other
+    members kept (the scope asked for), the client credentials its target's own."""
+    target = client.target
+    form = dict(parse_qsl((content or b"").decode("utf-8", errors="replace"), keep_blank_values=True))
+    form.pop("client_id", None)
+    form.pop("client_secret", None)
+    headers: dict[str, str] = {}
+    if basic:
+        pair = f"{quote_plus(target.client_id or '')}:{quote_plus(target.client_secret or '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    else:
+        form |= {"client_id": target.client_id or "", "client_secret": target.client_secret or ""}
+    return urlencode(form).encode(), headers
+
+
+def _granted_token(exchange: Exchange) -> str | None:
+    body = exchange.try_json() if exchange.status == 200 else None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        return None
+    redaction.register(token)
+    return token
 
 
 def _fresh(prefix: str) -> str:
@@ -257,26 +306,15 @@ def _pairs(body: Any) -> list[str]:
 @contextmanager
 def reference_client(profile: str, faults: Sequence[str] = (), fixtures: str | None = None) -> Iterator[SuiteClient]:
     """A client of a fresh embedded reference server with ``faults`` on, stopped afterwards."""
-    from conformance.reference import embedded
-
-    server = embedded.start(faults=faults, profile=profile, fixtures=fixtures)
+    resolved = start_embedded(profile=profile, fixtures_path=fixtures, faults=faults)
     try:
-        target = make_target(
-            base_url=server.base_url,
-            token_url=server.token_url,
-            client_id=server.client_id,
-            client_secret=server.client_secret,
-            profile=profile,
-            fixtures_path=fixtures,
-            embedded=True,
-        )
-        client = SuiteClient(target, guard=Guard())
+        client = SuiteClient(resolved.target, guard=Guard())
         try:
             yield client
         finally:
             client.close()
     finally:
-        server.stop()
+        resolved.stop()
 
 
 def replay_on_reference(data: dict[str, Any], profile: str, faults: Sequence[str] = ()) -> Outcome:

@@ -112,6 +112,9 @@ class SuiteSession:
     options: Options
     recorder: Recorder  # where every outcome is recorded (tests bind it to their declarations)
     tool_control: str | None = None  # the tool doubles' control prefix, when the target offers one
+    token_control: str | None = None  # the token control prefix, when the target offers one
+    # Tokens the suite asked for with a chosen scope (session.tokens): by scope, with when to stop using it.
+    granted: dict[str, tuple[Any, float]] = field(default_factory=dict)
     cleanup_errors: list[str] = field(default_factory=list)
     # Called with every exchange ``send`` makes: the run's request count, the dialect signs, and the
     # Allure steps when the run writes Allure results.
@@ -143,12 +146,26 @@ class SuiteSession:
         return collection_path(entity, self.profile.dialect.collection_slash if slash is None else slash)
 
     # Sending ---------------------------------------------------------------------------------
-    def send(self, method: str, path: str, **kwargs: Any) -> Exchange:
-        if self.options.read_only and (method != "GET" or urlsplit(path).path.endswith(_WRITING_GETS)):
-            # --read-only writes nothing, whatever a test, fixture or case preparation asks.
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        grant: str | None = None,
+        token_of: Exchange | None = None,
+        needs: tuple[Exchange, ...] = (),
+        **kwargs: Any,
+    ) -> Exchange:
+        """Send through the run's client; ``grant``, ``token_of`` and ``needs`` say what a replay must
+        know of a request that does not carry the run's token (``Exchange``)."""
+        writes = grant is None and (method != "GET" or urlsplit(path).path.endswith(_WRITING_GETS))
+        if self.options.read_only and writes:
+            # --read-only writes nothing, whatever a test, fixture or case preparation asks (a token
+            # request stores nothing).
             raise RunStopped(f"read-only run: {method} {urlsplit(path).path} would write, so it is not sent")
         exchange = self.client.send(method, path, **kwargs)
         exchange.ordinal = next(self._ordinals)
+        exchange.grant, exchange.token_of, exchange.needs = grant, token_of, needs
         for observer in self.observers:  # the request count, dialect signs, Allure steps
             observer(exchange)
         self.log_write(path, exchange)
@@ -219,6 +236,7 @@ class SuiteSession:
             exchange.error,
             exchange.ordinal,
         )
+        kept.grant, kept.token_of, kept.needs = exchange.grant, exchange.token_of, exchange.needs
         self.writes.add(kept, named)
 
     def reproduction(self, steps: Sequence[Exchange]) -> tuple[list[Exchange], Origin]:
@@ -233,7 +251,18 @@ class SuiteSession:
         last = steps[-1].ordinal
         texts = [request_text(step) for step in steps] + [steps[-1].body.decode("utf-8", errors="replace")]
         earlier = [w for w in self.writes.relied_on(texts) if w.ordinal not in own]
-        return [w for w in earlier if last is None or (w.ordinal or 0) < last], origin
+        earlier = [w for w in earlier if last is None or (w.ordinal or 0) < last]
+        # And what any of them needs sent first: the token request whose token it carries, a token's
+        # expiry, a refused write whose effect it reads (and, in turn, what those need).
+        by_ordinal = {w.ordinal: w for w in earlier}
+        waiting = [*steps, *earlier]
+        while waiting:
+            exchange = waiting.pop()
+            for needed in (*exchange.needs, *((exchange.token_of,) if exchange.token_of is not None else ())):
+                if needed.ordinal not in own and needed.ordinal not in by_ordinal:
+                    by_ordinal[needed.ordinal] = needed
+                    waiting.append(needed)
+        return sorted(by_ordinal.values(), key=lambda w: w.ordinal or 0), origin
 
     # Anchors: the records every positive payload may reference -------------------------------
     def ensure_anchors(self) -> None:

@@ -22,8 +22,8 @@ from conformance.checks import ConformanceFailure, Recorder
 from conformance.client import SuiteClient
 from conformance.exits import Exit
 from conformance.guard import install_signal_handlers
-from conformance.machines import tool_control
 from conformance.run import Run
+from conformance.session.controls import discover as discover_controls
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
 from conformance.suite import dialect_hint, selection, stopping, verdict
@@ -110,7 +110,8 @@ class RunPlugin:
         session.observers.append(self._observe)
         # PowerPath's tool doubles, when the target announces a control interface for them; None
         # otherwise, and the machines say what they skip.
-        session.tool_control = tool_control.discover(client)
+        controls = discover_controls(client)
+        session.tool_control, session.token_control = controls.tools, controls.tokens
         self.session = session
         return session
 

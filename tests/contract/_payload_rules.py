@@ -62,11 +62,16 @@ def _missing_server_set(sent: Sent, profile: str) -> list[str]:
 
 
 def _bare(sent: Sent, profile: str) -> list[str]:
+    """References that carry a sourcedId but not href and type (metadata is free-form: a sourcedId
+    member in it references nothing)."""
     return [
         f"{at}/{member}"
         for at, record in sent.records
         for member, value in record.items()
-        if isinstance(value, dict) and "sourcedId" in value and not {"href", "type"} <= set(value)
+        if member != "metadata"
+        and isinstance(value, dict)
+        and "sourcedId" in value
+        and not {"href", "type"} <= set(value)
     ]
 
 

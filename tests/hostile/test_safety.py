@@ -128,6 +128,38 @@ def test_every_write_carries_the_run_prefix(proxied: tuple[Any, RecordingProxy],
             assert entry.path.startswith((GRADEBOOK, "/_conformance/")), entry
 
 
+def test_writes_refused_for_scope_name_only_the_runs_own_records(tmp_path: Path) -> None:
+    """The scope checks send writes with tokens they expect refused: each names a fresh run-prefixed
+    sourcedId, or a record the run created just before (a DELETE), never one it did not create."""
+    with embedded.start(profile="1edtech") as server, RecordingProxy(server.base_url) as proxy:
+        only = "GEN-AUTH-SCOPE-ENFORCED,GEN-AUTH-SCOPE-GRANTED"
+        out = run(proxy, tmp_path / "r", "--profile", "1edtech", "--only", only, **_credentials(server))
+        log = proxy.entries()
+    assert out.code == 0, out.stderr[-2000:]
+    prefix = out.summary["run_id"]
+    refused = [e for e in log if e.method != "GET" and e.path.startswith(GRADEBOOK) and e.status in (401, 403)]
+    assert len(refused) >= 15, [(e.method, e.path, e.status) for e in refused]  # every write operation, once
+    problems = [p for e in refused for p in _gradebook_write_problems(e, prefix, set())]
+    assert problems == [], problems[:10]
+    for index, entry in enumerate(log):
+        if entry not in refused:
+            continue
+        earlier = log[:index]
+        created = {e.path for e in earlier if e.method == "PUT" and e.status in (200, 201)}
+        stored = {
+            i for e in earlier if e.method in ("PUT", "POST") and 200 <= e.status < 300 for i in _record_ids(e.body)
+        }
+        if entry.method == "DELETE":
+            assert entry.path in created, f"a refused DELETE of a record the run did not create: {entry.path}"
+        else:
+            fresh = [i for i in _record_ids(entry.body) if isinstance(i, str)]
+            assert fresh and not set(fresh) & stored, f"a refused {entry.method} named a stored record: {fresh}"
+
+
+def _credentials(server: Any) -> dict[str, str]:
+    return {"client_id": server.client_id, "client_secret": server.client_secret}
+
+
 # Interrupted runs -------------------------------------------------------------------------------------
 def _active_with_prefix(server: Any, prefix: str) -> dict[str, list[str]]:
     target = make_target(

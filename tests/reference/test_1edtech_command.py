@@ -63,7 +63,8 @@ def test_embedded_start_in_the_1edtech_profile() -> None:
         assert (put.status_code, put.content) == (201, b"")
         listed = httpx.get(url, headers=headers, timeout=5, verify=TLS)
         assert listed.headers["x-total-count"] == str(len(listed.json()["categories"])) and "link" in listed.headers
-        assert httpx.get(f"{server.base_url}/.well-known/oneroster-conformance", timeout=5).status_code == 404
+        discovery = httpx.get(f"{server.base_url}/.well-known/oneroster-conformance", timeout=5).json()
+        assert "toolControl" not in discovery and discovery["tokenControl"]  # no tool doubles; token control
     assert server.process.returncode == 0
 
 

@@ -203,7 +203,6 @@ def test_what_the_binding_does_not_have_is_405(api: Api, method: str, path: str,
     [
         "/powerpath/makeExternalTestAssignment",
         "/powerpath/getAssessmentProgress",
-        "/.well-known/oneroster-conformance",
         "/_conformance/tools/enrollments",
         f"{G}/results/x/",
     ],

@@ -79,7 +79,11 @@ def test_unknown_paths_are_imsx_404(api: Api, path: str) -> None:
 def test_discovery_needs_no_token(api: Api) -> None:
     response = httpx.get(f"{api.base_url}/.well-known/oneroster-conformance", timeout=5, verify=TLS)
     assert response.status_code == 200
-    assert response.json() == {"toolControl": "/_conformance/tools", "tokenPath": "/oauth2/token"}
+    assert response.json() == {
+        "toolControl": "/_conformance/tools",
+        "tokenControl": "/_conformance/tokens",
+        "tokenPath": "/oauth2/token",
+    }
 
 
 def test_create_app_serves_in_process_over_asgi() -> None:

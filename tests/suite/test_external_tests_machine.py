@@ -13,16 +13,16 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from conformance import profiles
 from conformance.checks import ConformanceFailure, Recorder
-from conformance.client import SuiteClient
 from conformance.ledger import Ledger
 from conformance.machines import tool_control
 from conformance.machines.external_tests import ExternalTestMachine
-from conformance.machines.tool_control import discover
 from conformance.reference import embedded
+from conformance.runner.replay import reference_client
+from conformance.session.controls import discover
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
-from conformance.target import make_target
 from tests._cli import Outcome, against
 
 pytestmark = pytest.mark.network
@@ -43,15 +43,8 @@ LEDGER = Ledger()  # what this module's machines recorded
 
 @contextmanager
 def session_for(*faults: str, control: bool = True) -> Iterator[SuiteSession]:
-    server = embedded.start(faults=faults)
-    try:
-        target = make_target(
-            base_url=server.base_url,
-            token_url=server.token_url,
-            client_id=server.client_id,
-            client_secret=server.client_secret,
-        )
-        client = SuiteClient(target)
+    with reference_client(profiles.TIMEBACK, faults) as client:
+        target = client.target
         session = SuiteSession(
             target,
             client,
@@ -59,13 +52,8 @@ def session_for(*faults: str, control: bool = True) -> Iterator[SuiteSession]:
             Options(),
             Recorder(LEDGER, target.profile),
         )
-        session.tool_control = discover(client) if control else None
-        try:
-            yield session
-        finally:
-            client.close()
-    finally:
-        server.stop()
+        session.tool_control = discover(client).tools if control else None
+        yield session
 
 
 def run_machine(session: SuiteSession, lesson_id: str) -> ConformanceFailure | None:

@@ -1,7 +1,8 @@
 """OAuth2 scopes of the official binding: which scopes a token may be granted, and which ones each
-operation accepts (the ``security`` of every operation in the 1EdTech Gradebook OpenAPI document).
+operation accepts (the ``security`` of every operation in the 1EdTech Gradebook OpenAPI document; a
+test compares this table with the published document when a copy is at hand).
 
-TimeBack documents no scopes; its tokens carry none and are never checked against one.
+TimeBack documents no scopes: the suite only observes what its token endpoint does with one.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ OFFICIAL: tuple[str, ...] = (
 _ASSESSMENT = ("assessmentLineItem", "assessmentResult")  # the official binding's "assessment" family
 
 
+PROFILES = ("1edtech",)  # the profiles whose documents attach scopes to operations
+
+
 def accepted(op: Operation) -> frozenset[str]:
     """The scopes of which a token needs one to call ``op``."""
     if op.entity in _ASSESSMENT:
@@ -38,3 +42,9 @@ def accepted(op: Operation) -> frozenset[str]:
         # The scoped reads (a class's line items, …) are not "core": gradebook.readonly only.
         return frozenset({GRADEBOOK_READ} if op.scope else {GRADEBOOK_READ, GRADEBOOK_CORE_READ})
     return frozenset({{"PUT": GRADEBOOK_PUT, "POST": GRADEBOOK_POST, "DELETE": GRADEBOOK_DELETE}[op.method]})
+
+
+def denied(op: Operation) -> frozenset[str]:
+    """Every official scope that does not let a token call ``op``: a token granted all of these and
+    nothing else must be refused there."""
+    return frozenset(OFFICIAL) - accepted(op)
