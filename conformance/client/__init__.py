@@ -18,7 +18,8 @@ Inside: ``_exchange`` (the ``Exchange`` record and its curl rendering), ``_auth`
 the authentication errors; ``_authlib`` imports authlib quietly), ``_transport`` (the per-request
 deadline under httpx's connection pool), ``_client`` (``SuiteClient``: sending, retries, the body
 cap, a target that stopped answering), ``_reproduction`` (a failure's steps as data a replay sends
-again, and the normalized answer it must get).
+again, and the normalized answer it must get), ``_grant`` (a client-credentials token request and
+what its answer grants).
 """
 
 from conformance.client._auth import AuthenticationFailed, TargetUnreachable
@@ -31,6 +32,7 @@ from conformance.client._client import (
     SuiteClient,
 )
 from conformance.client._exchange import Exchange
+from conformance.client._grant import TokenAnswer, client_credentials, token_answer
 from conformance.client._reproduction import NOT_REPLAYED, Origin, Trace, difference, replay_data, request_text
 
 __all__ = [
@@ -45,8 +47,11 @@ __all__ = [
     "Origin",
     "SuiteClient",
     "TargetUnreachable",
+    "TokenAnswer",
     "Trace",
+    "client_credentials",
     "difference",
     "replay_data",
     "request_text",
+    "token_answer",
 ]

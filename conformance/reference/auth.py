@@ -107,10 +107,11 @@ class Auth:
     def expire(self, authorization: str | None) -> None:
         """End the life of the token this Authorization header carries (the token control interface)."""
         _, _, token = (authorization or "").partition(" ")
+        key = _digest(token.strip())
         with self._lock:
-            entry = self._tokens.get(_digest(token.strip()))
+            entry = self._tokens.get(key)
             if entry is not None:
-                self._tokens[_digest(token.strip())] = (time.monotonic(), entry[1])
+                self._tokens[key] = (time.monotonic(), entry[1])
 
     def grant(self, requested: str | None) -> frozenset[str] | None:
         """The scopes a token request gets: None when the dialect has none, every one when the

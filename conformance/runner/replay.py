@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from conformance import profiles, redaction, settings
 from conformance.client import (
@@ -35,7 +35,9 @@ from conformance.client import (
     SuiteClient,
     TargetUnreachable,
     Trace,
+    client_credentials,
     difference,
+    token_answer,
 )
 from conformance.contract.operations import ENTITY, GRADEBOOK
 from conformance.exits import Exit
@@ -179,10 +181,11 @@ def replay(client: SuiteClient, data: dict[str, Any], *, clean: bool = True) -> 
                     return Outcome(False, f"step {number} carries the token of step {auth['token_of']}, which got none")
                 headers["Authorization"], auth = f"Bearer {tokens[auth['token_of']]}", "none"
             if grant:
-                content, credentials = _grant(content, client, basic=grant == "basic")
+                form = dict(parse_qsl((content or b"").decode("utf-8", errors="replace"), keep_blank_values=True))
+                content, credentials = client_credentials(client.target, form, basic=grant == "basic")
                 headers.update(credentials)
             exchange = client.send(step["method"], path, content=content, headers=headers, auth=auth)
-            token = _granted_token(exchange) if grant else None
+            token = token_answer(exchange).token if grant else None
             if token is not None:
                 tokens[number] = token
             allocated = trace.add(exchange)
@@ -199,31 +202,6 @@ def replay(client: SuiteClient, data: dict[str, Any], *, clean: bool = True) -> 
     finally:
         if clean:
             _clean(client, trace.exchanges)
-
-
-def _grant(content: bytes | None, client: SuiteClient, *, basic: bool) -> tuple[bytes, dict[str, str]]:
-    """A recorded token request (its secret masked) as this replay sends it: the form's other
-    members kept (the scope asked for), the client credentials its target's own."""
-    target = client.target
-    form = dict(parse_qsl((content or b"").decode("utf-8", errors="replace"), keep_blank_values=True))
-    form.pop("client_id", None)
-    form.pop("client_secret", None)
-    headers: dict[str, str] = {}
-    if basic:
-        pair = f"{quote_plus(target.client_id or '')}:{quote_plus(target.client_secret or '')}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    else:
-        form |= {"client_id": target.client_id or "", "client_secret": target.client_secret or ""}
-    return urlencode(form).encode(), headers
-
-
-def _granted_token(exchange: Exchange) -> str | None:
-    body = exchange.try_json() if exchange.status == 200 else None
-    token = body.get("access_token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not token:
-        return None
-    redaction.register(token)
-    return token
 
 
 def _fresh(prefix: str) -> str:

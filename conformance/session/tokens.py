@@ -6,14 +6,11 @@ report, log or message shows it.
 
 from __future__ import annotations
 
-import base64
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus, urlencode
 
-from conformance import redaction
-from conformance.client import Exchange
+from conformance.client import Exchange, client_credentials, token_answer
 from conformance.session.suite_session import SuiteSession
 
 
@@ -22,6 +19,7 @@ class Granted:
     exchange: Exchange  # the token request and its answer
     token: str | None  # the access token, when one was granted
     scope: str | None  # the answer's scope member, when it has one
+    lifetime: float | None  # seconds, the answer's expires_in, when it has one
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -30,32 +28,18 @@ class Granted:
 
 def request_token(session: SuiteSession, *, scope: str | None = None, basic: bool = False) -> Granted:
     """Ask the target's token URL for a client-credentials token (the run must use OAuth2)."""
-    target = session.target
-    client_id, secret = target.client_id or "", target.client_secret or ""
-    form = {"grant_type": "client_credentials"}
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if basic:  # RFC 6749 section 2.3.1: each part form-urlencoded, then joined and base64-encoded
-        pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    else:
-        form |= {"client_id": client_id, "client_secret": secret}
-    if scope is not None:
-        form["scope"] = scope
+    form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope is not None else {})
+    content, headers = client_credentials(session.target, form, basic=basic)
     exchange = session.send(
         "POST",
-        target.token_url or "",
+        session.target.token_url or "",
         auth="none",
-        content=urlencode(form).encode(),
+        content=content,
         headers=headers,
         grant="basic" if basic else "form",
     )
-    body = exchange.try_json() if exchange.status == 200 else None
-    token = body.get("access_token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not token:
-        return Granted(exchange, None, None)
-    redaction.register(token)
-    granted_scope = body.get("scope") if isinstance(body, dict) else None
-    return Granted(exchange, token, granted_scope if isinstance(granted_scope, str) else None)
+    answer = token_answer(exchange)
+    return Granted(exchange, answer.token, answer.scope if answer.token else None, answer.lifetime)
 
 
 def token_for(session: SuiteSession, scope: str) -> Granted:
@@ -68,10 +52,7 @@ def token_for(session: SuiteSession, scope: str) -> Granted:
         return cached[0]
     granted = request_token(session, scope=scope)
     if granted.token is not None:
-        body = granted.exchange.try_json()
-        lifetime = body.get("expires_in") if isinstance(body, dict) else None
-        usable = float(lifetime) if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) else 60.0
-        session.granted[scope] = (granted, now + usable / 2)
+        session.granted[scope] = (granted, now + (granted.lifetime or 60.0) / 2)
     return granted
 
 

@@ -113,13 +113,19 @@ def _unchanged(suite: SuiteSession, call: Call, sent: Exchange) -> tuple[bool, s
     return True, "", None
 
 
-@validates("GEN-AUTH-SCOPE-ENFORCED", checks=COMMON, aspects=("schema",))
-def test_a_token_without_the_scope_is_refused(op: Operation, suite: SuiteSession, recorder: Recorder) -> None:
+def _can_try(suite: SuiteSession, recorder: Recorder, op: Operation, requirement: str) -> None:
+    """Skip where the operation cannot be tried with another token: a write in a read-only run, or
+    any operation when a static token leaves no token endpoint to ask."""
     if suite.options.read_only and op.writes:
         pytest.skip("read-only run: writes are not sent")
     if not suite.target.uses_oauth:
-        recorder.skip("GEN-AUTH-SCOPE-ENFORCED", "a static --token was given: no token of another scope can be had")
+        recorder.skip(requirement, "a static --token was given: no token of another scope can be had")
         pytest.skip("static token")
+
+
+@validates("GEN-AUTH-SCOPE-ENFORCED", checks=COMMON, aspects=("schema",))
+def test_a_token_without_the_scope_is_refused(op: Operation, suite: SuiteSession, recorder: Recorder) -> None:
+    _can_try(suite, recorder, op, "GEN-AUTH-SCOPE-ENFORCED")
     denied = scopes.denied(op)
     granted = _token(suite, denied)
     if granted.token is None:
@@ -155,11 +161,7 @@ def test_a_token_without_the_scope_is_refused(op: Operation, suite: SuiteSession
 
 @validates("GEN-AUTH-SCOPE-GRANTED", checks=COMMON, aspects=("schema",))
 def test_a_token_with_the_scope_is_served(op: Operation, suite: SuiteSession, recorder: Recorder) -> None:
-    if suite.options.read_only and op.writes:
-        pytest.skip("read-only run: writes are not sent")
-    if not suite.target.uses_oauth:
-        recorder.skip("GEN-AUTH-SCOPE-GRANTED", "a static --token was given: no token of another scope can be had")
-        pytest.skip("static token")
+    _can_try(suite, recorder, op, "GEN-AUTH-SCOPE-GRANTED")
     for scope in sorted(scopes.accepted(op)):
         granted = _token(suite, frozenset({scope}))
         name = scope.rsplit("/", 1)[-1]
