@@ -104,6 +104,7 @@ class Dialect:
     pair_per_record = False
     # imsx code-minor values accepted beside the one the status calls for (docs/api.md#errors).
     extra_code_minors: Mapping[int, frozenset[str]] = {}
+    filter_in_list = True  # the filter grammar documents @ (in a comma-separated list)
     payloads = "timeback"  # the payload tables the machines draw from (machines.payloads.TABLES)
     server = "timeback"  # the reference server's behaviour (reference.server_dialects.SERVERS)
 
@@ -231,6 +232,7 @@ class Official(Dialect):
     pair_per_record = True
     # The official vocabulary has finer 400s for a query the server cannot apply (imsx_CodeMinorFieldDType).
     extra_code_minors = {400: frozenset({"invalid_filter_field", "invalid_selection_field"})}
+    filter_in_list = False
     payloads = "official"
     server = "official"
 

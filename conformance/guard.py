@@ -2,8 +2,9 @@
 SIGTERM), or the target stopped answering. One guard per run, held by the run; a client without one gets its own.
 
 A stop never aborts the run half-way. Every later request raises ``RunStopped``, a
-``unittest.SkipTest``: pytest reports the test in flight and every later one as *skipped* with the
-reason, and Hypothesis re-raises it at once instead of shrinking. The session's cleanup still runs
+``unittest.SkipTest``: pytest reports the test in flight as *skipped* with the reason, and
+Hypothesis re-raises it at once instead of shrinking; the tests not reached are not run at all
+(``suite.harness``), so stopping takes as long whatever remains. The session's cleanup still runs
 (``cleaning()`` lets its DELETEs through), and summary.json says the run was cut short. The
 processes of one run (pytest-xdist workers) share a stop file in the reports directory, so a stop
 in one stops them all.

@@ -43,6 +43,9 @@ class Exchange:
     # Earlier exchanges a replay must send before this one, besides the writes whose records it names:
     # the expiry of the token it carries, the refused write whose effect it reads.
     needs: tuple[Exchange, ...] = field(default=(), repr=False)
+    # Seconds the sender waited, on purpose, before sending it (so that time visibly passes between two
+    # writes): a replay waits as long.
+    pause: float = 0.0
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 

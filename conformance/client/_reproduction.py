@@ -16,8 +16,9 @@ give the same one (an access token in it reads ``<access-token>``):
   server made where the failing run sent those);
 - date-times the server made (any that no request of the steps sent) read as their shape,
   ``<date-time ####-##-##T##:##:##Z>``, and ``earlier than before`` when a record's timestamp went
-  back before one the same record showed in an earlier step: that order is part of the contract,
-  the value is not.
+  back before one the same record showed in an earlier step, or ``the same as before the wait`` when
+  it still equals one the record showed before a step the sender deliberately waited for
+  (``Exchange.pause``; a replay waits as long): that order is part of the contract, the value is not.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def step(exchange: Exchange, base_url: str, numbers: Mapping[int, int] | None = 
             data["body"] = redaction.redact(exchange.request_body.decode("utf-8"))
         except UnicodeDecodeError:
             data["body_base64"] = base64.b64encode(exchange.request_body).decode("ascii")
+    if exchange.pause:
+        data["pause"] = exchange.pause
     data["status"] = exchange.status
     return data
 
@@ -202,7 +205,9 @@ class Trace:
     # allocatedSourcedId, and the UUIDs it made): a replay pairs its own answer's with these, place by
     # place, even where one server made an id and the other echoed the one it was sent.
     allocated: list[list[str]] = field(default_factory=list)
-    stamps: dict[tuple[str, str], list[datetime]] = field(default_factory=dict)
+    # Per record and member, each timestamp shown, with the number of pauses the steps had made by then.
+    stamps: dict[tuple[str, str], list[tuple[int, datetime]]] = field(default_factory=dict)
+    pauses: int = 0  # steps so far sent after a deliberate wait (``Exchange.pause``)
     exchanges: list[Exchange] = field(default_factory=list)
     # Attempt numbers the server counted, in order of appearance: a server numbers a student's attempts
     # at a lesson over its whole life, so a fresh one answers 1 where the failing run, after earlier
@@ -224,6 +229,7 @@ class Trace:
         """Take one more step; what its answer says where a server names the ids it allocates."""
         if self.exchanges:  # the last answer so far becomes an earlier one
             self._stamps(self.exchanges[-1])
+        self.pauses += exchange.pause > 0
         text = request_text(exchange)
         self.sent.append(text)
         self.times.update(DATE_TIME.findall(text))
@@ -248,7 +254,7 @@ class Trace:
                 if isinstance(raw, str) and DATE_TIME.fullmatch(raw) and raw not in self.times:
                     moment = instant(raw)
                     if moment is not None:
-                        self.stamps.setdefault((record, str(member)), []).append(moment)
+                        self.stamps.setdefault((record, str(member)), []).append((self.pauses, moment))
 
     def answer(self, base_url: str, renames: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The last step's answer, normalized; ``renames`` first maps a replay's own names back."""
@@ -292,8 +298,10 @@ class _Normalizer:
             if DATE_TIME.fullmatch(value) and value not in self.trace.times:
                 moment = instant(value)
                 before = self.trace.stamps.get((record, member), []) if record is not None else []
-                went_back = moment is not None and any(earlier > moment for earlier in before)
-                return _masked(value, went_back)
+                went_back = moment is not None and any(earlier > moment for _, earlier in before)
+                # The same value as before a deliberate wait: a change since then did not move it.
+                stood = moment is not None and any(p < self.trace.pauses and t == moment for p, t in before)
+                return _masked(value, went_back, stood)
             return self.text(value)
         return value
 
@@ -333,8 +341,9 @@ def _capped(answer: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _masked(value: str, went_back: bool = False) -> str:
-    return f"<date-time {shape(value)}{', earlier than before' if went_back else ''}>"
+def _masked(value: str, went_back: bool = False, stood: bool = False) -> str:
+    note = ", earlier than before" if went_back else ", the same as before the wait" if stood else ""
+    return f"<date-time {shape(value)}{note}>"
 
 
 def replay_data(requirement: str, exchanges: Sequence[Exchange], origin: Origin) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from conformance.session.suite_session import item_path
 from conformance.session.world import server_set_members
 
 TITLES = st.text("abcdefgh", min_size=1, max_size=3)
+COMPARISONS = ("=", "!=", "~", ">", ">=", "<", "<=")
+PROBES = (*COMPARISONS, "OR", "@")  # what the invariant tries, one a step, in turn
 ENTITY, PLURAL = "category", "categories"
 
 
@@ -37,6 +39,7 @@ class CollectionMachine(ConformanceMachine):
         self.tag = self.session.world.fresh_id("set") + "-"
         self.model: dict[str, dict[str, Any]] = {}
         self.count = 0
+        self.probes = 0
         for title, weight in (("bb", 20), ("a", 50), ("c", 80), ("ab", 10)):
             self.add(title, weight)
         self.filtered("=", "a")
@@ -183,18 +186,29 @@ class CollectionMachine(ConformanceMachine):
     @precondition(lambda self: bool(self.model))
     @invariant()
     def filtered_by_a_stored_title(self) -> None:
-        """Every step: the newest record's title, under one of the operators, selects the model's match."""
+        """Every step, the next probe of the grammar in turn, so that every run draws each of them: an
+        operator over the newest record's title (the whole title, where ``>`` and ``>=``, ``<`` and ``<=``
+        part; its first letters for the rest), or two records' ids joined by OR or listed for @."""
+        probe = PROBES[self.probes % len(PROBES)]
+        self.probes += 1
         newest = self.model[max(self.model)]["title"]
-        self.filtered(["=", "!=", "~", ">=", "<"][len(self.model) % 5], newest[:2])
+        if probe in ("OR", "@"):
+            self.filtered_by_ids(probe)
+        elif probe in (">", "<="):
+            self.filtered(probe, newest)
+        else:
+            self.filtered(probe, newest[:2])
 
-    @rule(op=st.sampled_from(["=", "!=", "~", ">=", "<"]), value=TITLES)
+    @rule(op=st.sampled_from(COMPARISONS), value=TITLES)
     def filtered(self, op: str, value: str) -> None:
         predicate: Callable[[str], bool] = {
             "=": lambda t: t == value,
             "!=": lambda t: t != value,
             "~": lambda t: value in t,
+            ">": lambda t: t > value,
             ">=": lambda t: t >= value,
             "<": lambda t: t < value,
+            "<=": lambda t: t <= value,
         }[op]
         exchange, found, total = self._list(filter=self._scope(f"title{op}'{value}'"), limit=100)
         expected = sorted(i for i, r in self.model.items() if predicate(r["title"]))
@@ -206,6 +220,26 @@ class CollectionMachine(ConformanceMachine):
             title=f"filter title{op}'{value}' returned the wrong records",
             expected=f"{expected} ({self.session.profile.dialect.count_source} {len(expected)})",
             actual=f"{got} ({self.session.profile.dialect.count_source} {total!r})",
+        )
+
+    def filtered_by_ids(self, probe: str) -> None:
+        """Two active records by sourcedId, joined by OR or listed for @: exactly those two are listed
+        (a filter of two predicates, the most every reading of the grammar admits, with no AND to mix)."""
+        dialect = self.session.profile.dialect
+        if probe == "@" and not dialect.filter_in_list:
+            return
+        first, last = min(self.model), max(self.model)
+        expression = f"sourcedId@'{first},{last}'" if probe == "@" else f"sourcedId='{first}' OR sourcedId='{last}'"
+        exchange, found, total = self._list(filter=expression, limit=100)
+        expected = sorted({first, last})
+        got = sorted(str(r.get("sourcedId")) for r in found or [])
+        self.recorder.expect(
+            "GB-LIST-FILTER",
+            got == expected and total == len(expected),
+            exchange,
+            title=f"filter {expression} returned the wrong records",
+            expected=f"{expected} ({dialect.count_source} {len(expected)})",
+            actual=f"{got} ({dialect.count_source} {total!r})",
         )
 
     @precondition(lambda self: bool(self.model))

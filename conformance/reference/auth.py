@@ -52,6 +52,7 @@ class Auth:
         # sha256(token) -> (monotonic expiry, granted scopes or None when scopes do not apply)
         self._tokens: dict[bytes, tuple[float, frozenset[str] | None]] = {}
         self._lock = threading.Lock()
+        self.expired_one = False  # a token of this server's client was refused as expired, or expired on request
 
     def client_ok(self, client_id: str, client_secret: str) -> bool:
         # Both comparisons always run, so timing does not tell which one failed.
@@ -96,6 +97,8 @@ class Auth:
         with self._lock:
             entry = self._tokens.get(_digest(token))
         expired = entry is not None and entry[0] <= time.monotonic() and not faults.on("expired-token-accepted")
+        if expired:
+            self.expired_one = True
         if entry is None or expired:
             raise ApiError(
                 401,
@@ -112,6 +115,7 @@ class Auth:
             entry = self._tokens.get(key)
             if entry is not None:
                 self._tokens[key] = (time.monotonic(), entry[1])
+                self.expired_one = True
 
     def grant(self, requested: str | None) -> frozenset[str] | None:
         """The scopes a token request gets: None when the dialect has none, every one when the
@@ -130,6 +134,8 @@ class Auth:
 
     def allows(self, granted: frozenset[str] | None, op: Operation) -> bool:
         """Whether a token granted ``granted`` may call ``op`` (None: scopes do not apply)."""
+        if granted is not None and self.faults.on("core-read-scope-ignored"):  # a scope the server never learnt
+            granted = granted - {scopes.GRADEBOOK_CORE_READ}
         if granted is None or granted & scopes.accepted(op):
             return True
         if self.faults.on("scope-ignored-delete") and op.method == "DELETE":
@@ -180,6 +186,8 @@ async def token_endpoint(request: Request, auth: Auth) -> Response:
     )
     if not auth.client_ok(client_id, client_secret):
         return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
+    if auth.expired_one and auth.faults.on("renewal-refused-after-expiry"):
+        return _oauth_error(400, "invalid_grant", "the client's token expired: its credentials must be re-registered")
     grant = form.get("grant_type")
     if grant is None:
         return _oauth_error(400, "invalid_request", "grant_type is required")
@@ -189,7 +197,8 @@ async def token_endpoint(request: Request, auth: Auth) -> Response:
         granted = auth.grant(form.get("scope"))
     except ValueError as exc:
         return _oauth_error(400, "invalid_scope", str(exc))
-    body: dict[str, object] = {"access_token": auth.issue(granted), "expires_in": auth.lifetime, "token_type": "Bearer"}
+    lifetime = str(auth.lifetime) if auth.faults.on("expires-in-as-string") else auth.lifetime
+    body: dict[str, object] = {"access_token": auth.issue(granted), "expires_in": lifetime, "token_type": "Bearer"}
     if granted is not None and not auth.faults.on("granted-scope-unsaid"):
         body["scope"] = " ".join(scope for scope in auth.scopes if scope in granted)
     return JSONResponse(body, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"})

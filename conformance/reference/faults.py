@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from conformance import profiles
+from conformance import catalogue, profiles
+from conformance.contract.operations import ENTITY
 
 DATA = "faults.toml"
 # The default profiles of a fault: the two it was written for. A later profile takes a fault only
@@ -59,8 +60,9 @@ class FaultDataError(ValueError):
     """The fault data breaks its own rules; the message is one line naming the fault."""
 
 
-_KEYS = frozenset({"category", "description", "wording", "harmful", "profiles", "expect", "ci"})
+_KEYS = frozenset({"category", "description", "wording", "harmful", "profiles", "expect", "ci", "each_entity"})
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ENTITY_MARK = "{ENTITY}"  # in an each_entity template: the entity's singular name, upper-cased
 
 
 def load(text: str, source: str = DATA) -> tuple[Fault, ...]:
@@ -77,7 +79,47 @@ def load(text: str, source: str = DATA) -> tuple[Fault, ...]:
     table = raw.get("fault", {})
     if not isinstance(table, dict) or not table:
         raise FaultDataError(f"{source}: no [fault.<name>] table")
-    return tuple(_fault(name, entry, f"{source}: [fault.{name}]") for name, entry in table.items())
+    found: list[Fault] = []
+    for name, entry in table.items():
+        where = f"{source}: [fault.{name}]"
+        fault = _fault(name, entry, where)
+        found += [fault, *_per_entity(fault, entry.get("each_entity"), where)]
+    return tuple(found)
+
+
+def _per_entity(fault: Fault, template: Any, where: str) -> list[Fault]:
+    """A fault's variants confined to one entity each (``<name>@<entity>``), each expected to be caught
+    by that entity's own requirement: ``template`` with the entity for {ENTITY}. A variant applies to
+    the fault's profiles whose catalogue has that requirement as a MUST."""
+    if template is None:
+        return []
+    if not fault.harmful or not isinstance(template, str) or ENTITY_MARK not in template:
+        raise FaultDataError(f"{where}: each_entity is a harmful fault's requirement ID template with {ENTITY_MARK}")
+    variants = []
+    for entity in ENTITY.values():
+        requirement = template.replace(ENTITY_MARK, entity.singular.upper())
+        applies = tuple(p for p in fault.profiles if _is_must(requirement, p))
+        if not applies:
+            continue
+        variants.append(
+            Fault(
+                f"{fault.name}@{entity.singular}",
+                f"{fault.description}; {entity.plural} only",
+                fault.category,
+                True,
+                applies,
+                tuple((p, f"{text}; {entity.plural} only") for p, text in fault.wording if p in applies),
+                tuple((p, (requirement,)) for p in applies),
+            )
+        )
+    if not variants:
+        raise FaultDataError(f"{where}: each_entity {template!r} names no MUST requirement of any of its profiles")
+    return variants
+
+
+def _is_must(requirement: str, profile: str) -> bool:
+    found = catalogue.catalogue(profile).get(requirement)
+    return found is not None and found.level == "MUST"
 
 
 def _fault(name: str, entry: Any, where: str) -> Fault:
@@ -180,10 +222,11 @@ class Faults:
             )
         self._active = active
 
-    def on(self, name: str) -> bool:
+    def on(self, name: str, entity: str | None = None) -> bool:
+        """Whether fault ``name`` is on; with ``entity``, also when its variant for that entity is."""
         if name not in ALL:
             raise KeyError(f"fault {name!r} is not registered")
-        return name in self._active
+        return name in self._active or (entity is not None and f"{name}@{entity}" in self._active)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from conformance.contract.schemas import Problem
 from conformance.reference import query, records, scopes
 from conformance.reference.body import check_query, read_json
 from conformance.reference.context import ServerContext
-from conformance.reference.imsx_errors import ApiError, invalid_body
+from conformance.reference.imsx_errors import ApiError, bad_request, invalid_body
 from conformance.reference.store import TOBEDELETED
 
 
@@ -54,9 +54,11 @@ def _check_body(ctx: ServerContext, op: Operation, body: Any, request: Request, 
     if not found:
         return
     found.sort(key=lambda p: (p.pointer, p.message))
-    if ctx.faults.on("server-error-on-bad-enum") and any(
+    if (ctx.faults.on("server-error-on-bad-enum") or ctx.faults.on("bad-enum-502")) and any(
         p.pointer.endswith("/scoreStatus") and p.message != "is required but missing" for p in found
     ):
+        if ctx.faults.on("bad-enum-502"):  # the crash, as the gateway in front of the handler reports it
+            raise ApiError(502, "Bad gateway: the upstream handler failed.")
         raise ApiError(500, "Internal server error.")
     if not ctx.faults.on("accept-invalid-body"):
         raise invalid_body(found)
@@ -116,6 +118,14 @@ def _complete(
             record[member] = ctx.dialect.completed_reference(member, kind, sent, request)
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _one(body: Any, key: str) -> dict[str, Any]:
     value = body.get(key) if isinstance(body, dict) else None
     return value if isinstance(value, dict) else {}
@@ -165,8 +175,8 @@ def _create(ctx: ServerContext, entity: Entity, items: list[dict[str, Any]], bul
     return pairs
 
 
-def _created(ctx: ServerContext, body: dict[str, Any]) -> Response:
-    return ctx.render.json(body, 200 if ctx.faults.on("post-returns-200") else 201)
+def _created(ctx: ServerContext, entity: Entity, body: dict[str, Any]) -> Response:
+    return ctx.render.json(body, 200 if ctx.faults.on("post-returns-200", entity.singular) else 201)
 
 
 def _fields(ctx: ServerContext, entity: Entity) -> frozenset[str]:
@@ -176,16 +186,22 @@ def _fields(ctx: ServerContext, entity: Entity) -> frozenset[str]:
 async def list_records(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
     entity = ENTITY[op.entity or ""]
     params = check_query(request, op.query, ctx.dialect.repeatable_query)
+    if not op.scope and "limit" not in params and ctx.faults.on("list-requires-limit", entity.singular):
+        raise bad_request("The limit query parameter is required.")
     wanted = query.parse(params, _fields(ctx, entity), ctx.faults, ctx.dialect.max_limit)
     rows = ctx.store.all(entity.singular)
     if op.scope:
+        if "limit" not in params and ctx.faults.on("scoped-list-requires-limit"):
+            raise bad_request("The limit query parameter is required.")
         scope = scopes.values(op, path)
-        if not scopes.all_exist(ctx.store, scope):
+        if not scopes.all_exist(ctx.store, scope) and not ctx.faults.on("scoped-list-unknown-parent-empty"):
             raise scope_not_found(ctx, op)
         belongs = scopes.member(ctx.store, entity.singular, scope)
         rows = [row for row in rows if belongs(row)]
+        if op.id == "getResultsForClass" and ctx.faults.on("class-results-by-own-class-only"):
+            rows = [row for row in rows if scopes.ref(row, "class") == scope["class"]]
     page, total = query.run(query.visible(rows, wanted, ctx.faults), wanted, ctx.faults)
-    shown = [records.present(r, wanted.fields, ctx.faults) for r in page]
+    shown = [records.present(r, wanted.fields, ctx.faults, entity.singular) for r in page]
     return ctx.dialect.collection_answer(ctx, request, entity, shown, total, wanted)
 
 
@@ -193,14 +209,18 @@ async def get_record(ctx: ServerContext, op: Operation, request: Request, path: 
     entity = ENTITY[op.entity or ""]
     params = check_query(request, op.query, ctx.dialect.repeatable_query)
     fields = query.fields_param(params, _fields(ctx, entity), ctx.faults)
+    if ctx.faults.on("get-refuses-non-uuid", entity.singular) and not _is_uuid(path["sourcedId"]):
+        raise bad_request(f"sourcedId {path['sourcedId']!r} is not a UUID.")
     record = ctx.store.get(entity.singular, path["sourcedId"])
     if record is None:
-        if ctx.faults.on("missing-returns-200"):
+        if ctx.faults.on("missing-returns-200", entity.singular):
             return ctx.render.json({}, 200)
         raise not_found(ctx, entity)
     if record.get("status") == TOBEDELETED and ctx.faults.on("benign-hard-delete"):
         raise not_found(ctx, entity)
-    shown = records.present(record, fields, ctx.faults)
+    if record.get("status") == TOBEDELETED and ctx.faults.on("deleted-read-as-active"):
+        record = {**record, "status": records.ACTIVE}  # a read cache that missed the deletion
+    shown = records.present(record, fields, ctx.faults, entity.singular)
     return ctx.render.json(shown if ctx.faults.on("missing-envelope") else {entity.singular: shown})
 
 
@@ -212,6 +232,18 @@ async def put_record(ctx: ServerContext, op: Operation, request: Request, path: 
     _check_body(ctx, op, body, request, sourced_id)
     existing = ctx.store.get(entity.singular, sourced_id)
     stored = records.prepare(_one(body, entity.singular), sourced_id, existing, ctx.faults, ctx.clock)
+    deleted_before = existing is not None and existing.get("status") == TOBEDELETED
+    if deleted_before and ctx.faults.on("benign-put-after-delete-refused"):
+        raise ApiError(422, f"Invalid request body: sourcedId {sourced_id!r} belongs to a deleted record.")
+    if deleted_before and ctx.faults.on("put-after-delete-stays-deleted"):
+        stored["status"] = TOBEDELETED  # the write lands in the deleted row, which keeps its status
+    identical = existing is not None and records.same(existing, stored)
+    if identical and ctx.faults.on("identical-put-drops-metadata"):
+        stored.pop("metadata", None)  # a "nothing changed" shortcut that saves the core fields only
+    if identical and existing is not None and ctx.faults.on("benign-identical-put-keeps-date"):
+        stored["dateLastModified"] = existing[
+            "dateLastModified"
+        ]  # nothing changed: nor did the time of the last change
     with ctx.store.transaction():
         if existing is not None and ctx.faults.on("put-duplicates"):
             ctx.store.put(entity.singular, f"{sourced_id}#dup-{uuid.uuid4()}", existing)
@@ -228,10 +260,10 @@ async def patch_record(ctx: ServerContext, op: Operation, request: Request, path
     if existing is None or existing.get("status") == TOBEDELETED:
         raise not_found(ctx, entity)
     _check_body(ctx, op, body, request)
-    merged = records.merge(existing, _one(body, entity.singular), ctx.faults)
+    merged = records.merge(existing, _one(body, entity.singular), ctx.faults, entity.singular)
     stored = records.prepare(merged, path["sourcedId"], existing, ctx.faults, ctx.clock)
     ctx.store.put(entity.singular, path["sourcedId"], stored)
-    return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, 200)
+    return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults, entity.singular)}, 200)
 
 
 async def delete_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
@@ -249,7 +281,7 @@ async def delete_record(ctx: ServerContext, op: Operation, request: Request, pat
             "dateLastModified": ctx.clock.stamp(existing.get("dateLastModified")),
         }
         ctx.store.put(entity.singular, path["sourcedId"], deleted)
-    return ctx.render.empty(200 if ctx.faults.on("delete-returns-200") else 204)
+    return ctx.render.empty(200 if ctx.faults.on("delete-returns-200", entity.singular) else 204)
 
 
 async def create_record(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
@@ -258,7 +290,7 @@ async def create_record(ctx: ServerContext, op: Operation, request: Request, pat
     body = await read_json(request, ctx.faults)
     _check_body(ctx, op, body, request)
     pairs = _create(ctx, entity, [_one(body, entity.singular)], bulk=False)
-    return _created(ctx, {"sourcedIdPairs": pairs[0]})
+    return _created(ctx, entity, {"sourcedIdPairs": pairs[0]})
 
 
 async def create_in_scope(ctx: ServerContext, op: Operation, request: Request, path: dict[str, str]) -> Response:
@@ -288,4 +320,11 @@ async def create_in_scope(ctx: ServerContext, op: Operation, request: Request, p
     pairs = _create(ctx, entity, items, bulk=True)
     if store_anyway:
         raise scope_not_found(ctx, op)
-    return _created(ctx, ctx.dialect.pairs_body(ctx.faults, pairs))
+    body = ctx.dialect.pairs_body(ctx.faults, pairs)
+    if (
+        ctx.faults.on("line-item-results-post-returns-200")
+        if line_item_results
+        else ctx.faults.on("scoped-post-returns-200")
+    ):
+        return ctx.render.json(body, 200)
+    return _created(ctx, entity, body)

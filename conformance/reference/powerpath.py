@@ -67,17 +67,20 @@ def _link(attempt: dict[str, Any]) -> dict[str, Any]:
     return link
 
 
-def _assignment_view(attempt: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _assignment_view(ctx: ServerContext, attempt: dict[str, Any]) -> dict[str, Any]:
+    view = {
         "toolProvider": attempt["toolProvider"],
         "lessonType": attempt["lessonType"],
         "attempt": attempt["attempt"],
         **_link(attempt),
     }
+    if ctx.faults.on("assignment-answer-without-tool-provider"):
+        view.pop("toolProvider")
+    return view
 
 
-def _import_view(attempt: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _import_view(ctx: ServerContext, attempt: dict[str, Any]) -> dict[str, Any]:
+    view = {
         "lessonType": attempt["lessonType"],
         "lessonId": attempt["lesson"],
         "toolProvider": attempt["toolProvider"],
@@ -85,6 +88,9 @@ def _import_view(attempt: dict[str, Any]) -> dict[str, Any]:
         "attempt": attempt["attempt"],
         **_link(attempt),
     }
+    if ctx.faults.on("import-answer-without-lesson-type"):
+        view.pop("lessonType")
+    return view
 
 
 def _initial_result(ctx: ServerContext, attempt: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +134,7 @@ async def make_assignment(ctx: ServerContext, op: Operation, request: Request, p
     current = ctx.store.latest_attempt(student, lesson_id)
     # A new attempt starts only once the current one is finalized; until then the same one is returned.
     if current is not None and (not current["finalized"] or ctx.faults.on("attempt-not-incremented")):
-        return ctx.render.json(_assignment_view(current))
+        return ctx.render.json(_assignment_view(ctx, current))
     number = current["attempt"] + 1 if current is not None else 1
     tool = lesson.toolProvider or tool_doubles.EDULASTIC  # no provider only under non-external-lesson-accepted
     try:
@@ -156,7 +162,7 @@ async def make_assignment(ctx: ServerContext, op: Operation, request: Request, p
     with ctx.store.transaction():
         ctx.store.save_attempt(attempt)
         ctx.store.put("assessmentResult", attempt["resultId"], _initial_result(ctx, attempt))
-    return ctx.render.json(_assignment_view(attempt))
+    return ctx.render.json(_assignment_view(ctx, attempt))
 
 
 def _import_edulastic(ctx: ServerContext, attempt: dict[str, Any], doc: dict[str, Any]) -> None:
@@ -167,6 +173,8 @@ def _import_edulastic(ctx: ServerContext, attempt: dict[str, Any], doc: dict[str
     answered = all(answer is not None for answer in doc["answers"])
     graded = doc["grade"] == tool_doubles.GRADED
     done = (answered or graded) if ctx.faults.on("premature-finalization") else (answered and graded)
+    if ctx.faults.on("edulastic-waits-for-review"):  # a grade alone never finalizes: a teacher's review is awaited
+        done = False
     if done:
         scores = [q["score"] for q in attempt["questions"] if q is not None]
         # Seed 004: the sum of the question scores divided by the number of questions (all of them).
@@ -243,6 +251,8 @@ async def import_results(ctx: ServerContext, op: Operation, request: Request, pa
     params = check_query(request, op.query)
     _required(params, op)
     student, lesson_id = params["student"], params["lesson"]
+    if ctx.faults.on("import-unknown-student-200") and not ctx.store.exists("student", student):
+        return ctx.render.json({"lessonId": lesson_id, "finalized": False, "attempt": 0})
     lesson = _lesson(ctx, student, lesson_id)
     attempt = ctx.store.latest_attempt(student, lesson_id)
     if attempt is None:
@@ -263,12 +273,14 @@ async def import_results(ctx: ServerContext, op: Operation, request: Request, pa
             "to read results with): call makeExternalTestAssignment first.",
         )
     if attempt["finalized"] and not ctx.faults.on("reimport-after-finalization"):
-        return ctx.render.json(_import_view(attempt))  # seed 004: once finalized, nothing is imported
+        return ctx.render.json(_import_view(ctx, attempt))  # seed 004: once finalized, nothing is imported
     try:
         doc = tool_doubles.fetch(ctx.store, attempt["toolProvider"], attempt["assignmentId"])
         if ctx.faults.on("benign-autonomous-tool"):  # the student moved on since the last import
             tool_doubles.take_a_step(ctx.store, ctx.clock, doc)
     except tool_doubles.ToolError as error:
+        if ctx.faults.on("tool-error-swallowed"):
+            return ctx.render.json(_import_view(ctx, attempt))
         raise _failure(ctx, 400, str(error)) from None
     was_final = attempt["finalized"]
     with ctx.store.transaction():
@@ -281,7 +293,7 @@ async def import_results(ctx: ServerContext, op: Operation, request: Request, pa
             _enroll(ctx, lesson, attempt)
         ctx.store.save_attempt(attempt)
         _record_in_gradebook(ctx, attempt)
-    return ctx.render.json(_import_view(attempt))
+    return ctx.render.json(_import_view(ctx, attempt))
 
 
 def _question(attempt: dict[str, Any], index: int) -> dict[str, Any]:
@@ -334,6 +346,8 @@ async def progress(ctx: ServerContext, op: Operation, request: Request, path: di
         "correctQuestions": correct,
         "totalQuestions": total,
     }
+    if ctx.faults.on("progress-without-question-counts"):
+        del body["correctQuestions"], body["totalQuestions"]
     if attempt["finalized"]:
         if attempt["score"] is not None:
             body["score"] = attempt["score"]

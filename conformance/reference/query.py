@@ -219,11 +219,30 @@ def _found(record: Mapping[str, Any], needle: str) -> bool:
     return any(isinstance(v, str) and needle in v.casefold() for v in record.values())
 
 
+def _misread(groups: tuple[tuple[Clause, ...], ...], faults: Faults) -> tuple[tuple[Clause, ...], ...]:
+    """The filter as a server with a misreading of the grammar evaluates it."""
+    if faults.on("filter-or-as-and"):
+        groups = (tuple(clause for group in groups for clause in group),)
+    swapped = {}
+    if faults.on("filter-gt-as-gte"):
+        swapped[">"] = ">="
+    if faults.on("filter-le-as-lt"):
+        swapped["<="] = "<"
+    first_only = faults.on("filter-in-first-only")
+    return tuple(
+        tuple(
+            Clause(c.field, swapped.get(c.op, c.op), c.value.split(",")[0] if first_only and c.op == "@" else c.value)
+            for c in group
+        )
+        for group in groups
+    )
+
+
 def run(records: Iterable[dict[str, Any]], query: ListQuery, faults: Faults) -> tuple[list[dict[str, Any]], int]:
     """Filter, search, sort and page ``records``; returns the page and the total before paging."""
     rows = list(records)
     if query.filter is not None and not faults.on("filter-ignored"):
-        groups = query.filter
+        groups = _misread(query.filter, faults)
         rows = [r for r in rows if any(all(_matches(r, c) for c in group) for group in groups)]
     if query.search:
         needle = query.search.casefold()

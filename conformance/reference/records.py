@@ -47,6 +47,8 @@ class Clock:
             except ValueError:
                 return "2000-01-01T00:00:00.000Z"
             return earlier.strftime("%Y-%m-%dT%H:%M:%S.") + f"{earlier.microsecond // 1000:03d}Z"
+        if self.faults.on("date-last-modified-frozen"):  # the creation's time, kept by every update
+            return previous
         # Same format on both sides, so string order is time order.
         return max(current, previous)
 
@@ -283,9 +285,16 @@ def prepare(
     return out
 
 
-def merge(existing: dict[str, Any], patch: dict[str, Any], faults: Faults) -> dict[str, Any]:
+def same(stored: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two stored versions of a record differ in nothing but dateLastModified."""
+    return {k: v for k, v in stored.items() if k != "dateLastModified"} == {
+        k: v for k, v in other.items() if k != "dateLastModified"
+    }
+
+
+def merge(existing: dict[str, Any], patch: dict[str, Any], faults: Faults, entity: str) -> dict[str, Any]:
     """PATCH semantics: fields in ``patch`` replace the stored ones, except ``metadata``, which is
-    merged key by key when both sides are objects."""
+    merged key by key when both sides are objects (``entity``: the record's kind, for its faults)."""
     out = dict(existing)
     for key, value in patch.items():
         old = out.get(key)
@@ -293,7 +302,7 @@ def merge(existing: dict[str, Any], patch: dict[str, Any], faults: Faults) -> di
             key == "metadata"
             and isinstance(value, dict)
             and isinstance(old, dict)
-            and not faults.on("metadata-replaced-on-patch")
+            and not faults.on("metadata-replaced-on-patch", entity)
         ):
             out[key] = {**old, **value}
         else:
@@ -301,9 +310,9 @@ def merge(existing: dict[str, Any], patch: dict[str, Any], faults: Faults) -> di
     return out
 
 
-def present(record: dict[str, Any], fields: Sequence[str] | None, faults: Faults) -> dict[str, Any]:
-    """A stored record as a response shows it: only ``fields`` when given; response faults applied.
-    Returns a new dict; the stored record is never modified."""
+def present(record: dict[str, Any], fields: Sequence[str] | None, faults: Faults, entity: str) -> dict[str, Any]:
+    """A stored record of kind ``entity`` as a response shows it: only ``fields`` when given; response
+    faults applied. Returns a new dict; the stored record is never modified."""
     if fields is None or faults.on("fields-ignored"):
         out = dict(record)
     else:
@@ -317,7 +326,7 @@ def present(record: dict[str, Any], fields: Sequence[str] | None, faults: Faults
     if faults.on("score-status-title-case") and isinstance(status, str):
         out["scoreStatus"] = status.title()
     stamp = out.get("dateLastModified")
-    if faults.on("date-without-timezone") and isinstance(stamp, str):
+    if faults.on("date-without-timezone", entity) and isinstance(stamp, str):
         out["dateLastModified"] = stamp[:19].replace("T", " ")
     if faults.on("benign-utc-offset-dates"):
         # The same instants, in the other spelling RFC 3339 gives UTC; stored values keep theirs, so

@@ -51,10 +51,10 @@ class Dialect:
         self.profile = profile  # whose operation table, schemas and faults this server serves
 
     def put_answer(self, ctx: ServerContext, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
-        if ctx.faults.on("put-returns-204"):
+        if ctx.faults.on("put-returns-204", entity.singular):
             return ctx.render.empty(204)
         status = 200 if updated and ctx.faults.on("benign-put-200-on-update") else 201
-        return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, status)
+        return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults, entity.singular)}, status)
 
     def pairs_body(self, faults: Faults, pairs: list[dict[str, str]]) -> dict[str, Any]:
         return {"sourcedIdPairs": pairs[0], PAIRS_ALL: pairs}
@@ -136,10 +136,10 @@ class Official(Dialect):
     max_limit = None  # the binding bounds limit from below only: a client may ask for every record at once
 
     def put_answer(self, ctx: ServerContext, entity: Entity, stored: dict[str, Any], updated: bool) -> Response:
-        if ctx.faults.on("put-returns-204"):
+        if ctx.faults.on("put-returns-204", entity.singular):
             return ctx.render.empty(204)
         if ctx.faults.on("put-returns-200-with-body"):
-            return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults)}, 200)
+            return ctx.render.json({entity.singular: records.present(stored, None, ctx.faults, entity.singular)}, 200)
         return ctx.render.empty(201)
 
     def pairs_body(self, faults: Faults, pairs: list[dict[str, str]]) -> dict[str, Any]:

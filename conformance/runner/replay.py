@@ -20,6 +20,7 @@ import binascii
 import json
 import secrets
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ TARGET_FLAGS = (
 )
 _AUTH = ("token", "none", "bogus")
 _GRANTS = ("form", "basic")  # how a token request of the steps authenticated the client
+MAX_PAUSE = 10.0  # seconds: the longest wait a step may ask of a replay
 MIN_CARRIED = 6  # shorter allocated ids are not replaced in later steps: they would match ordinary text
 _PLURALS = {e.plural: e for e in ENTITY.values()}
 
@@ -136,6 +138,8 @@ def checked(data: Any, label: str, where: str) -> dict[str, Any]:
             raise ReplayError(f"{bad}: step {number} has no auth or status")
         if step.get("grant", "form") not in _GRANTS:
             raise ReplayError(f"{bad}: step {number} has an unknown grant")
+        if not isinstance(step.get("pause", 0), int | float) or isinstance(step.get("pause"), bool):
+            raise ReplayError(f"{bad}: step {number} has a pause that is not a number of seconds")
     if not isinstance(steps[-1].get("answer"), dict):
         raise ReplayError(f"{bad}: its last step has no answer")
     return dict(data)
@@ -184,7 +188,11 @@ def replay(client: SuiteClient, data: dict[str, Any], *, clean: bool = True) -> 
                 form = dict(parse_qsl((content or b"").decode("utf-8", errors="replace"), keep_blank_values=True))
                 content, credentials = client_credentials(client.target, form, basic=grant == "basic")
                 headers.update(credentials)
+            pause = _pause(step)
+            if pause:
+                time.sleep(pause)
             exchange = client.send(step["method"], path, content=content, headers=headers, auth=auth)
+            exchange.pause = pause
             token = token_answer(exchange).token if grant else None
             if token is not None:
                 tokens[number] = token
@@ -202,6 +210,12 @@ def replay(client: SuiteClient, data: dict[str, Any], *, clean: bool = True) -> 
     finally:
         if clean:
             _clean(client, trace.exchanges)
+
+
+def _pause(step: dict[str, Any]) -> float:
+    """How long the failing run waited before the step (bounded: a hand-edited file cannot stall a replay)."""
+    value = step.get("pause", 0)
+    return min(float(value), MAX_PAUSE) if isinstance(value, int | float) and value > 0 else 0.0
 
 
 def _fresh(prefix: str) -> str:

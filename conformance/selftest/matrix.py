@@ -28,6 +28,7 @@ from conformance import catalogue, profiles
 from conformance.reference import embedded
 from conformance.reference.faults import ALL, registry
 from conformance.runner import replay
+from conformance.selftest.coverage import coverage
 
 BASELINE = "(none)"  # the reference server with no fault switched on
 RUN_TIMEOUT = 600.0
@@ -228,6 +229,10 @@ def _run_suite(server: embedded.RunningServer, out: Path, max_examples: int, see
     return done.returncode, (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
     harmful = [r for r in rows if r.harmful]
     benign = [r for r in rows if not r.harmful]
@@ -244,6 +249,7 @@ def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
             else ""
         ),
         f"- Benign variations (and the plain reference server) passed: {sum(r.ok for r in benign)}/{len(benign)}",
+        "- " + _capital(coverage(profile).line(killed=[r.fault for r in harmful if r.ok])),
         "",
         "| fault | harmful | outcome | expected | reported by | replay of its first failure "
         "| requests to first failure | requests | s |",

@@ -11,6 +11,7 @@ from pathlib import Path
 from conformance import profiles
 from conformance.exits import Exit
 from conformance.reference.faults import ALL
+from conformance.selftest.coverage import coverage
 from conformance.selftest.matrix import BASELINE, expectations, fault_table, matrix_name, run_one, write
 
 
@@ -69,4 +70,5 @@ def selftest(args: argparse.Namespace) -> int:
             f"  ✘ {row.fault}: {row.outcome}; expected {row.expected or 'a conformant run'}, "
             f"reported {row.reported or 'nothing'}{'; ' + row.error if row.error else ''}"
         )
+    print(coverage(profile).line(killed=[r.fault for r in rows if r.harmful and r.ok]))
     return Exit.OK if not bad else Exit.FAILED

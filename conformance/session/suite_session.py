@@ -8,6 +8,7 @@ import gc
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -154,18 +155,22 @@ class SuiteSession:
         grant: str | None = None,
         token_of: Exchange | None = None,
         needs: tuple[Exchange, ...] = (),
+        pause: float = 0.0,
         **kwargs: Any,
     ) -> Exchange:
         """Send through the run's client; ``grant``, ``token_of`` and ``needs`` say what a replay must
-        know of a request that does not carry the run's token (``Exchange``)."""
+        know of a request that does not carry the run's token, ``pause`` how long to wait before
+        sending it (``Exchange``)."""
         writes = grant is None and (method != "GET" or urlsplit(path).path.endswith(_WRITING_GETS))
         if self.options.read_only and writes:
             # --read-only writes nothing, whatever a test, fixture or case preparation asks (a token
             # request stores nothing).
             raise RunStopped(f"read-only run: {method} {urlsplit(path).path} would write, so it is not sent")
+        if pause > 0:
+            time.sleep(pause)
         exchange = self.client.send(method, path, **kwargs)
         exchange.ordinal = next(self._ordinals)
-        exchange.grant, exchange.token_of, exchange.needs = grant, token_of, needs
+        exchange.grant, exchange.token_of, exchange.needs, exchange.pause = grant, token_of, needs, pause
         for observer in self.observers:  # the request count, dialect signs, Allure steps
             observer(exchange)
         self.log_write(path, exchange)

@@ -131,8 +131,16 @@ class RunPlugin:
 
     # Each test --------------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """Once the run stopped (time budget, interrupt, target not answering), a test it had not
+        reached is not run at all: no setup, no report. Stopping then costs the test in flight and
+        cleanup, however many tests remain and however busy the machine; the summary lists each
+        requirement left unchecked as skipped, with why."""
+        return True if self.run.guard.reason is not None else None
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Once the run stopped (time budget, interrupt, target not answering), skip with the reason."""
+        """A test whose protocol began just before the run stopped: skipped with the reason."""
         stopping.skip_if_stopped(self.run.guard)
 
     @pytest.hookimpl(hookwrapper=True)
@@ -182,7 +190,7 @@ class RunPlugin:
         if not self.controller:
             session.config.workeroutput["oneroster"] = run.worker_output()  # type: ignore[attr-defined]
             return
-        if run.options.only and self._tests == 0:
+        if run.options.only and self._tests == 0 and run.guard.stopped is None:
             # A gate whose --only matches nothing would be green forever: no verdict at all.
             run.usage_error = (
                 f"--only {run.options.only!r} selects no test of the {run.target.profile} profile "

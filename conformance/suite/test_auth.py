@@ -9,6 +9,7 @@ from conformance.checks import Recorder
 from conformance.checks.registry import validates
 from conformance.contract.operations import ENTITY, Operation, operations
 from conformance.session.suite_session import SuiteSession
+from conformance.session.tokens import request_token
 from conformance.session.world import baseline
 from conformance.suite.harness import RunPlugin
 from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
@@ -20,14 +21,7 @@ def test_token_endpoint(suite: SuiteSession, recorder: Recorder) -> None:
     if not target.uses_oauth:
         recorder.skip("GEN-AUTH-TOKEN", "a static --token was given: the token endpoint was not used")
         pytest.skip("static token: no token endpoint")
-    exchange = suite.client.send(
-        "POST",
-        target.token_url or "",
-        auth="none",
-        content=f"grant_type=client_credentials&client_id={target.client_id}&"
-        f"client_secret={target.client_secret}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    exchange = request_token(suite).exchange
     body = exchange.try_json()
     ok = (
         exchange.status == 200

@@ -193,6 +193,19 @@ def _wait_for_progress(stderr: Path, process: subprocess.Popen[bytes], requests:
     raise AssertionError(f"no progress line with {requests} requests: {stderr.read_text(errors='replace')[-2000:]}")
 
 
+def _hang_report(stderr: Path, reports: Path, proxy: RecordingProxy, before_signal: int) -> str:
+    """What a run that did not stop was doing: its last words, whether it wrote its summary, and what
+    it sent after the signal (still testing, cleaning up, or nothing at all)."""
+    after = proxy.entries()[before_signal:]
+    sent = [f"{e.method} {e.path} -> {e.status}" for e in after[-8:]]
+    tail = stderr.read_text(encoding="utf-8", errors="replace").splitlines()[-12:]
+    return (
+        f"the run did not stop within {STOP_HANG_GUARD} s of the signal; summary.json written: "
+        f"{(reports / 'summary.json').is_file()}; {len(after)} requests after the signal, the last: {sent}; "
+        f"its stderr ends: {tail}"
+    )
+
+
 @pytest.mark.parametrize(
     ("signum", "workers"),
     [(signal.SIGINT, "1"), (signal.SIGTERM, "1"), (signal.SIGINT, "2")],
@@ -217,7 +230,10 @@ def test_an_interrupted_run_cleans_up_and_reports(
             _wait_for_progress(stderr, process, requests=300, within=90)
             process.send_signal(signum)
             before_signal = len(proxy.entries())
-            code = process.wait(STOP_HANG_GUARD)
+            try:
+                code = process.wait(STOP_HANG_GUARD)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(_hang_report(stderr, reports, proxy, before_signal)) from None
         finally:
             if process.poll() is None:
                 process.kill()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance import catalogue, cli, profiles, reference
-from conformance.reference.faults import ALL, FaultDataError, load, registry
+from conformance.reference.faults import ALL, FaultDataError, Faults, load, registry
 from conformance.selftest.matrix import expectations, unknown_requirements
 
 from ._spots import decisive_spots
@@ -23,13 +23,49 @@ REPO = REFERENCE.parents[1]
 
 
 def test_every_decisive_spot_names_a_declared_fault() -> None:
-    undeclared = {name: where for name, where in decisive_spots(REFERENCE).items() if name not in ALL}
+    spots = decisive_spots(REFERENCE)
+    undeclared = {name: where for name, where in spots.items() if name.rstrip("@") not in ALL}
     assert undeclared == {}, "declare these in conformance/reference/faults.toml"
 
 
 def test_every_declared_fault_has_a_decisive_spot() -> None:
-    unused = sorted(set(ALL) - set(decisive_spots(REFERENCE)))
+    """A per-entity variant (``name@entity``) is switched on where its fault's spot passes the entity."""
+    spots = decisive_spots(REFERENCE)
+    unused = sorted(name for name in ALL if (name.split("@")[0] + "@" if "@" in name else name) not in spots)
     assert unused == [], "no faults.on(...) in conformance/reference/ switches these on"
+
+
+def test_a_fault_for_each_entity_comes_confined_to_each_entity_with_its_own_requirement() -> None:
+    text = GOOD + 'expect = ["GB-RESULT-GET"]\neach_entity = "GB-{ENTITY}-CREATE"\n'
+    base, *variants = load(text)
+    assert base.name == "x-y" and base.expect(profiles.TIMEBACK) == ("GB-RESULT-GET",)
+    by_name = {v.name: v for v in variants}
+    # GB-<ENTITY>-CREATE is a MUST of the TimeBack dialect only: the variants apply there alone.
+    assert by_name["x-y@scoreScale"].profiles == (profiles.TIMEBACK,)
+    assert by_name["x-y@scoreScale"].expect(profiles.TIMEBACK) == ("GB-SCORESCALE-CREATE",)
+    assert by_name["x-y@lineItem"].describe() == "d; lineItems only"
+    assert len(variants) == 6
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('expect = ["A"]\neach_entity = "GB-CATEGORY-GET"\n', "template with {ENTITY}"),
+        ('expect = ["A"]\neach_entity = "GB-{ENTITY}-NOTHING"\n', "names no MUST requirement"),
+        ('harmful = false\neach_entity = "GB-{ENTITY}-GET"\n', "template with {ENTITY}"),
+    ],
+)
+def test_an_each_entity_template_must_name_requirements(extra: str, message: str) -> None:
+    with pytest.raises(FaultDataError, match=message):
+        load(GOOD + extra, "test.toml")
+
+
+def test_a_variant_is_on_only_for_its_own_entity() -> None:
+    faults = Faults(["missing-returns-200@lineItem"], profiles.TIMEBACK)
+    assert faults.on("missing-returns-200", "lineItem")
+    assert not faults.on("missing-returns-200", "category")
+    assert not faults.on("missing-returns-200")
+    assert Faults(["missing-returns-200"]).on("missing-returns-200", "category")
 
 
 @pytest.mark.parametrize("profile", profiles.NAMES)

@@ -92,6 +92,28 @@ def test_a_record_whose_timestamp_went_back_says_so(later: str, went_back: bool)
     assert stamp == "<date-time ####-##-##T##:##:##Z" + (", earlier than before>" if went_back else ">")
 
 
+@pytest.mark.parametrize(
+    ("later", "paused", "note"),
+    [
+        ("2026-01-05T10:00:00.000Z", True, ", the same as before the wait"),
+        ("2026-01-05T10:00:01.000Z", True, ""),
+        ("2026-01-05T10:00:00.000Z", False, ""),  # no wait between: the same value says nothing
+    ],
+)
+def test_a_timestamp_that_stood_still_across_a_wait_says_so(later: str, paused: bool, note: str) -> None:
+    """A change sent after a deliberate wait must move the record's timestamp: one still equal to its
+    value before the wait reads differently from one that moved, whatever the values."""
+    first = _exchange("GET", f"{RESULTS}/r-1", answer=_result("r-1", "2026-01-05T10:00:00.000Z"))
+    change = _exchange("PUT", f"{RESULTS}/r-1", {"result": {"score": 2}}, 201, _result("r-1", later))
+    change.pause = 1.05 if paused else 0.0
+    read = _exchange("GET", f"{RESULTS}/r-1", answer=_result("r-1", later))
+    stamp = Trace.of([first, change, read]).answer(BASE)["json"]["result"]["dateLastModified"]
+    assert stamp == f"<date-time ####-##-##T##:##:##Z{note}>"
+    assert replay_data("GB-X", [first, change, read], Origin(BASE, "oc123456-m-"))["steps"][1].get("pause") == (
+        1.05 if paused else None
+    )
+
+
 def test_ids_the_server_made_are_numbered_and_the_supplied_ones_kept() -> None:
     lines = f"{BASE}/ims/oneroster/gradebook/v1p2/lineItems/li-1/results"
     pairs = {
