@@ -257,6 +257,9 @@ class ExternalTestMachine(ToolSteps, ConformanceMachine):
         if attempt.finalized:
             title = "A finalized attempt is finalized no more"
             self._holds("PP-NO-REIMPORT", exchange, model.finalized(finalized), title)
+            if attempt.final_import is not None:
+                title = "An import after finalization answers otherwise than the import that finalized"
+                self._holds("PP-NO-REIMPORT", exchange, attempt.import_unchanged(got), title)
         elif finalizing:
             title = "The import did not finalize a finished test"
             self._holds(self.finalize_requirement, exchange, model.finalized(finalized, self._tool_summary), title)
@@ -275,6 +278,7 @@ class ExternalTestMachine(ToolSteps, ConformanceMachine):
             attempt.imported = dict(attempt.tool)
         if finalizing:
             attempt.finalized = True
+            attempt.final_import = got if not read else None  # finalized by this import, not by evidence read
             self._on_finalized(enrolled, read, judged)
         elif attempt.final is not None:
             self.read_progress()  # seed 004: nothing imported once finalized, so progress must not change

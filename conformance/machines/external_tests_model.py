@@ -48,6 +48,7 @@ class Attempt:
     imported: Results = field(default_factory=dict)  # what the last import took
     finalized: bool = False
     final: dict[str, Any] | None = None  # getAssessmentProgress as it read when the attempt finalized
+    final_import: dict[str, Any] | None = None  # the import's answer that finalized the attempt
 
     @classmethod
     def assigned(cls, answer: dict[str, Any]) -> Attempt:
@@ -110,6 +111,18 @@ class Attempt:
         assert self.final is not None
         changed = changes(self.final, projection(progress))
         return Verdict(not changed, "progress as when the attempt finalized", "; ".join(changed[:6]))
+
+    def import_unchanged(self, answer: dict[str, Any]) -> Verdict:
+        """Once finalized nothing more is imported: a later import answers what the finalizing one did,
+        member by member (the tool's login credentials aside, which a server may issue afresh)."""
+        assert self.final_import is not None
+        before, now = _import_projection(self.final_import), _import_projection(answer)
+        changed = [
+            f"{k}: {before.get(k)!r} → {now.get(k)!r}"
+            for k in sorted(set(before) | set(now))
+            if before.get(k) != now.get(k)
+        ]
+        return Verdict(not changed, "the answer of the import that finalized the attempt", "; ".join(changed[:6]))
 
     def edulastic_score(self, score: object, questions: int) -> Verdict:
         """Edulastic's score is the mean over all questions, unanswered ones counting nothing."""
@@ -299,6 +312,13 @@ def projection(progress: dict[str, Any]) -> dict[str, Any]:
     """What an import may change: once the attempt is finalized, none of it may change again."""
     kept = ("finalized", "attempt", "score", "accuracy", "correctQuestions", "totalQuestions")
     return {**{k: progress.get(k) for k in kept}, "questions": question_results(progress)}
+
+
+REISSUED = frozenset({"credentials"})  # import answer members a server may issue afresh on every call
+
+
+def _import_projection(answer: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answer.items() if k not in REISSUED}
 
 
 def changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:

@@ -111,32 +111,58 @@ class PairsMachine(ConformanceMachine):
         )
 
     @precondition(lambda self: profiles.get(self.session.target.profile).dialect.pair_per_record)
-    @rule(data=st.data())
-    def post_two_results(self, data: st.DataObject) -> None:
-        """The official binding answers a bulk POST with one pair per posted record (TimeBack's single
-        pair object leaves several records an open point, GEN-BULK-SEVERAL)."""
+    @rule(count=st.integers(1, 5), data=st.data())
+    def post_several_results(self, count: int, data: st.DataObject) -> None:
+        """The official binding answers a bulk POST with one pair per posted record, and each allocated
+        sourcedId resolves to its record and is listed, however many were posted (TimeBack's single pair
+        object leaves several records an open point, GEN-BULK-SEVERAL)."""
         world = self.session.world
         self.session.ensure_anchors()
-        supplied = [world.fresh_id("result"), world.fresh_id("result")]
-        posted = [data.draw(records("result", world, sourced_id), label="result") for sourced_id in supplied]
+        supplied = [world.fresh_id("result") for _ in range(count)]
+        posted = {
+            sourced_id: data.draw(records("result", world, sourced_id), label="result") for sourced_id in supplied
+        }
         path = f"{item_path('lineItem', world.anchors['lineItem'])}/results"
-        post = self.send("POST", path, json_body={"results": posted})
+        post = self.send("POST", path, json_body={"results": list(posted.values())})
         pairs = profiles.get(self.session.target.profile).dialect.pairs(post.try_json())
         echoed = sorted(str(p.get("suppliedSourcedId")) for p in pairs)
         self.recorder.expect(
             "GB-PAIRS-SUPPLIED-ECHO",
             post.status == 201 and echoed == sorted(supplied),
             post,
-            title="A bulk POST of two results did not answer one pair per result",
+            title=f"A bulk POST of {count} results did not answer one pair per result",
             expected=f"201 with pairs for {sorted(supplied)}",
             actual=f"{post.status} with pairs for {echoed}",
         )
         for pair in pairs:
-            allocated = pair.get("allocatedSourcedId")
-            if isinstance(allocated, str) and allocated:
-                world.allocated.add(allocated)
-                self.written.append(("result", allocated))
-                world.remember("result", allocated)
+            allocated, source = pair.get("allocatedSourcedId"), posted.get(str(pair.get("suppliedSourcedId")))
+            if not isinstance(allocated, str) or not allocated or source is None:
+                continue
+            world.allocated.add(allocated)
+            self.written.append(("result", allocated))
+            world.remember("result", allocated)
+            record = {k: v for k, v in source.items() if k != "sourcedId"}
+            self.allocated[allocated] = record
+            got = self.send("GET", item_path("result", allocated))
+            stored = record_of(got, "result")
+            missing = differences(record, stored) if stored is not None else ["no record"]
+            self.recorder.expect(
+                "GB-PAIRS-ALLOCATED-RESOLVES",
+                got.status == 200 and not missing,
+                got,
+                title=f"An allocatedSourcedId of a bulk POST of {count} does not resolve to its result",
+                expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
+                actual=f"status {got.status}; " + "; ".join(missing[:4]),
+            )
+            listed, found = self.listed("result", allocated)
+            self.recorder.expect(
+                "GB-PAIRS-ALLOCATED-RESOLVES",
+                found == [allocated],
+                listed,
+                title=f"A result of a bulk POST of {count} is not listed",
+                expected=f"[{allocated!r}] for filter sourcedId='{allocated}'",
+                actual=f"{found[:5]}",
+            )
 
     @precondition(lambda self: bool(self.allocated))
     @invariant()

@@ -29,11 +29,21 @@ _SCORE = st.one_of(
 _DATE_TIME = st.datetimes(
     min_value=__import__("datetime").datetime(1990, 1, 1), max_value=__import__("datetime").datetime(2035, 12, 31)
 ).map(lambda d: d.replace(microsecond=0).isoformat() + "Z")
-_METADATA = st.dictionaries(
-    st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
+_KEY = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+# Metadata is the client's own JSON document: values at any depth, objects and arrays included, which
+# a store must keep as they were sent (never empty containers, which a store may fairly drop, nor null).
+_VALUE = st.recursive(
     st.one_of(_TEXT, st.integers(-(10**6), 10**6), st.booleans()),
-    max_size=4,
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3), st.dictionaries(_KEY, inner, min_size=1, max_size=3)
+    ),
+    max_leaves=6,
 )
+_METADATA = st.dictionaries(_KEY, _VALUE, max_size=4)
+# A record with every member set carries structure at depth for sure: an object holding an array.
+_METADATA_DEEP = st.tuples(
+    _METADATA, st.dictionaries(_KEY, _VALUE, min_size=1, max_size=2), st.lists(_VALUE, min_size=1, max_size=3)
+).map(lambda parts: {**parts[0], "nested": {**parts[1], "items": parts[2]}})
 
 
 def _lo_results(source: st.SearchStrategy[str], least: int = 0) -> st.SearchStrategy[list[dict[str, Any]]]:
@@ -176,14 +186,14 @@ FULL: dict[str, st.SearchStrategy[Any]] = {
     "NullableNumber": _FRACTION,
     "NullableString": _TEXT,
     "NullableFlag": _TEXT,
-    "Metadata": _METADATA.filter(bool),
+    "Metadata": _METADATA_DEEP,
     **_full_sets(_TEXT),
 }
 FULL_OFFICIAL: dict[str, st.SearchStrategy[Any]] = {
     "Number": _FRACTION,
     "String": _TEXT,
     "Flag": _FLAG,
-    "Metadata": _METADATA.filter(bool),
+    "Metadata": _METADATA_DEEP,
     **_full_sets(_OFFICIAL_SOURCE),
 }
 NULLABLE = frozenset(

@@ -273,7 +273,10 @@ async def import_results(ctx: ServerContext, op: Operation, request: Request, pa
             "to read results with): call makeExternalTestAssignment first.",
         )
     if attempt["finalized"] and not ctx.faults.on("reimport-after-finalization"):
-        return ctx.render.json(_import_view(ctx, attempt))  # seed 004: once finalized, nothing is imported
+        view = _import_view(ctx, attempt)  # seed 004: once finalized, nothing is imported
+        if ctx.faults.on("finalized-import-relinks"):  # a retake link handed out for a finished test
+            view["testUrl"] = f"{view['testUrl']}?retake={attempt['attempt'] + 1}"
+        return ctx.render.json(view)
     try:
         doc = tool_doubles.fetch(ctx.store, attempt["toolProvider"], attempt["assignmentId"])
         if ctx.faults.on("benign-autonomous-tool"):  # the student moved on since the last import

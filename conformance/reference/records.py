@@ -9,6 +9,7 @@ requires, which are references, and where a number was sent as a string.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import uuid
@@ -276,6 +277,9 @@ def prepare(
     out.setdefault("status", ACTIVE)
     if faults.on("drop-learning-objectives"):
         out.pop("learningObjectiveSet", None)
+    metadata = out.get("metadata")
+    if faults.on("metadata-flattened") and isinstance(metadata, dict):  # a key-value column: nested values as text
+        out["metadata"] = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in metadata.items()}
     if faults.on("round-scores"):
         score = out.get("score")
         if isinstance(score, float):
