@@ -16,6 +16,10 @@ Secrets (the client secret, the token) are never printed or written: the token r
 on its command line only, and its HAR report (used to count its requests) is deleted once read.
 
     .venv/bin/python benchmarks/bench.py [--max-examples N] [--seed N] [--skip-schemathesis]
+        [--profile P] [--baseline REV]
+
+``--baseline REV`` adds the same default run from the project at an earlier git revision (run with
+this environment's packages): this tree's requests and wall time must stay within 10 % of it.
 """
 
 from __future__ import annotations
@@ -49,7 +53,15 @@ BOGUS_TOKEN = "not-a-valid-token-0000"  # noqa: S105 - the suite's deliberately 
 # Headers the replay leaves to httpx (or sets itself): the recorded ones are the suite's client's.
 _REPLAY_DROPS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "authorization"}
 _CUT = re.compile(r"\n… \(cut at \d+ characters; \d+ bytes in all\)$")
-TARGETS = {"wall_s": 60.0, "vs_schemathesis": 3.0, "vs_ceiling": 0.5, "workers_speedup": 1.6}
+TARGETS = {
+    "wall_s": 60.0,
+    "vs_schemathesis": 3.0,
+    "vs_ceiling": 0.5,
+    "workers_speedup": 1.6,
+    "baseline_requests": 1.10,
+    "baseline_wall": 1.10,
+}
+AT_MOST = frozenset({"wall_s", "baseline_requests", "baseline_wall"})
 
 
 # Measuring a process tree -------------------------------------------------------------------------
@@ -163,12 +175,16 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
 
 
-def _timed(argv: list[str], log: Path, server: int | None = None, cwd: Path = ROOT) -> tuple[float, int, Usage]:
+def _timed(
+    argv: list[str], log: Path, server: int | None = None, cwd: Path = ROOT, pythonpath: Path | None = None
+) -> tuple[float, int, Usage]:
     """Run a command to its end; its wall time, exit code and the usage of its process tree (and of
-    the reference server process ``server``, when it is not in that tree). Output goes to ``log``."""
+    the reference server process ``server``, when it is not in that tree). Output goes to ``log``;
+    ``pythonpath`` puts another tree of the project first on the path (and its server's)."""
+    env = _env() | ({"PYTHONPATH": str(pythonpath)} if pythonpath is not None else {})
     with log.open("wb") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=cwd)
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
         with sampled([process.pid] if server is None else [process.pid, server]) as sampler:
             code = process.wait()
             wall = time.perf_counter() - started
@@ -186,9 +202,17 @@ def _tool(name: str) -> list[str]:
 
 
 # The suite ------------------------------------------------------------------------------------------
-def suite_run(args: argparse.Namespace, work: Path, workers: int) -> tuple[Row, Path]:
-    reports = work / f"suite-w{workers}"
-    argv = [*_tool("oneroster-conformance"), "run", "--reports", str(reports)]
+def suite_run(
+    args: argparse.Namespace, work: Path, workers: int, source: Path | None = None, label: str = ""
+) -> tuple[Row, Path]:
+    """The suite's default run (``--workers``), from this checkout or, with ``source``, from another
+    tree of the project (an earlier commit, run with this environment's packages)."""
+    tag = f"suite-w{workers}{label}"
+    reports = work / tag
+    command = _tool("oneroster-conformance") if source is None else [sys.executable, "-m", "conformance"]
+    argv = [*command, "run", "--reports", str(reports)]
+    if args.profile:
+        argv += ["--profile", args.profile]
     if args.max_examples is not None:
         argv += ["--max-examples", str(args.max_examples)]
     if args.seed is not None:
@@ -197,16 +221,28 @@ def suite_run(args: argparse.Namespace, work: Path, workers: int) -> tuple[Row, 
         argv += ["--only", args.only]
     if workers != 1:
         argv += ["--workers", str(workers)]
-    print(f"bench: suite, {workers} worker(s) …", file=sys.stderr, flush=True)
+    print(f"bench: suite, {workers} worker(s){label} …", file=sys.stderr, flush=True)
     load = os.getloadavg()[0]
-    wall, code, usage = _timed(argv, work / f"suite-w{workers}.log")
+    wall, code, usage = _timed(argv, work / f"{tag}.log", cwd=source or ROOT, pythonpath=source)
     summary_path = reports / "summary.json"
     if not summary_path.is_file():
-        raise SystemExit(f"bench: the suite wrote no summary (exit {code}); see {work / f'suite-w{workers}.log'}")
+        raise SystemExit(f"bench: the suite wrote no summary (exit {code}); see {work / f'{tag}.log'}")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     notes = f"exit {code}, {summary['verdict']}; in-run {summary['duration_s']:.1f} s"
-    row = Row(f"suite `run --workers {workers}`", wall, int(summary["requests"]), usage, notes, load)
+    name = f"suite `run --workers {workers}`" + (f" at {label.strip(' -')}" if label else "")
+    row = Row(name, wall, int(summary["requests"]), usage, notes, load)
     return row, reports
+
+
+def checkout(revision: str, work: Path) -> Path:
+    """The project's tree at ``revision`` (git archive), to run the same default run from it."""
+    target = work / "baseline-src"
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"bench: no revision {revision!r}: {archive.stderr.decode(errors='replace').strip()}")
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
 
 
 # The request mix, from the default run's Allure results --------------------------------------------
@@ -411,15 +447,27 @@ def verdicts(rows: dict[str, Row]) -> dict[str, dict[str, Any]]:
     if "workers" in rows:
         ratio = suite.wall_s / rows["workers"].wall_s
         found["workers_speedup"] = {"target": "2 workers ≥ 1.6× faster than 1", "value": ratio}
+    if "baseline" in rows:
+        base = rows["baseline"]
+        found["baseline_requests"] = {
+            "target": "requests ≤ 1.10× the baseline's",
+            "value": suite.requests / base.requests,
+        }
+        found["baseline_wall"] = {"target": "wall time ≤ 1.10× the baseline's", "value": suite.wall_s / base.wall_s}
     for key, entry in found.items():
         value = entry["value"]
         entry.setdefault("shown", f"{value:.2f}×")
-        entry["met"] = value <= TARGETS[key] if key == "wall_s" else value >= TARGETS[key]
+        entry["met"] = value <= TARGETS[key] if key in AT_MOST else value >= TARGETS[key]
     return found
 
 
 def table(rows: dict[str, Row], found: dict[str, dict[str, Any]]) -> str:
-    where = {"suite": "wall_s", "schemathesis": "vs_schemathesis", "workers": "workers_speedup"}
+    where = {
+        "suite": "wall_s",
+        "schemathesis": "vs_schemathesis",
+        "workers": "workers_speedup",
+        "baseline": "baseline_requests",
+    }
     lines = [
         "| measurement | wall s | requests | req/s | peak RSS MiB | CPU s client / server | target | measured | met |",
         "|---|--:|--:|--:|--:|--:|---|--:|---|",
@@ -431,7 +479,7 @@ def table(rows: dict[str, Row], found: dict[str, dict[str, Any]]) -> str:
             return " | | "
         return f"{entry['target']} | {entry['shown']} | {'yes' if entry['met'] else '**no**'}"
 
-    for key in ("ceiling", "suite", "schemathesis", "workers"):
+    for key in ("ceiling", "suite", "baseline", "schemathesis", "workers"):
         row = rows.get(key)
         if row is None:
             continue
@@ -444,6 +492,8 @@ def table(rows: dict[str, Row], found: dict[str, dict[str, Any]]) -> str:
         )
     if "vs_ceiling" in found:
         lines.append(f"| suite req/s against the ceiling | | | | | | {target_cells('vs_ceiling')} |")
+    if "baseline_wall" in found:
+        lines.append(f"| suite wall time against the baseline | | | | | | {target_cells('baseline_wall')} |")
     return "\n".join(lines)
 
 
@@ -463,11 +513,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--openapi", help="the OpenAPI document for schemathesis (default: the strict one)")
     parser.add_argument("--json", default=str(RESULTS), help=f"where to write the results (default {RESULTS})")
     parser.add_argument("--keep", action="store_true", help="keep the runs' reports and logs (the path is printed)")
+    parser.add_argument("--profile", help="the suite's runs speak this profile (default: the suite's own)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run the default run from the project at this git revision, just before this tree's: "
+        "requests and wall time must stay within 10 %% of it",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="oneroster-bench-"))
     rows: dict[str, Row] = {}
     try:
+        source = checkout(args.baseline, work) if args.baseline else None
+        if source is not None:  # first, so that neither run gets the machine's warm caches alone
+            rows["baseline"], _ = suite_run(args, work, workers=1, source=source, label=f" - {args.baseline}")
         rows["suite"], reports = suite_run(args, work, workers=1)
         mix, cut = request_mix(reports / "allure-results")
         rows["ceiling"] = ceiling(mix, cut)
