@@ -5,9 +5,9 @@ dateLastModified says when a record last changed, and delta synchronisation
 filtered list must then show the record. Whether a PUT identical to what is stored moves it is left
 open by the documents (docs/readings.md, identical-put-date) and observed.
 
-A PUT to the sourcedId of a deleted record either writes the record again, active, or is refused
-(docs/readings.md, put-after-delete): a refusal is observed; a PUT answered as a success must have
-stored what it sent, and a list must show it once.
+A record created, updated and deleted, then PUT again as first written: that PUT either writes the
+record again, active, or is refused (docs/readings.md, put-after-delete). A refusal is observed; a
+PUT answered as a success must have stored what it sent, and a list must show the record once.
 """
 
 from __future__ import annotations
@@ -125,6 +125,8 @@ def test_a_record_written_again_after_its_deletion(entity: Entity, suite: SuiteS
     body = baseline(e.singular, suite.world, sourced_id)
     created = suite.send("PUT", path, json_body={e.singular: body})
     recorder.judge(created, f"put{capital}", expect_success=True)
+    updated = suite.send("PUT", path, json_body={e.singular: {**body, "metadata": {"lifecycle": "updated"}}})
+    recorder.judge(updated, f"put{capital}", expect_success=True)
     deleted = suite.send("DELETE", path)
     recorder.judge(deleted, f"delete{capital}", expect_success=True)
     if created.status not in (200, 201) or deleted.status != 204:
@@ -150,7 +152,7 @@ def test_a_record_written_again_after_its_deletion(entity: Entity, suite: SuiteS
         title="A PUT accepted for a deleted record's sourcedId did not store what it sent",
         expected="200 with the record as sent, status active",
         actual=f"status {got.status}; " + "; ".join(lost[:4]),
-        steps=(created, deleted, again, got),
+        steps=(created, updated, deleted, again, got),
     )
     listed = suite.get(suite.collection_path(e.singular), params={"filter": f"sourcedId='{sourced_id}'"})
     rows = records_of(listed, e.plural) or []
@@ -162,5 +164,5 @@ def test_a_record_written_again_after_its_deletion(entity: Entity, suite: SuiteS
         title="A record written again after its deletion is not listed once",
         expected=f"one active {e.singular} {sourced_id!r}",
         actual=f"{len(active)} active of {len(rows)} listed",
-        steps=(created, deleted, again, listed),
+        steps=(created, updated, deleted, again, listed),
     )
