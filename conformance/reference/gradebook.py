@@ -241,9 +241,11 @@ async def put_record(ctx: ServerContext, op: Operation, request: Request, path: 
         raise ApiError(422, f"Invalid request body: sourcedId {sourced_id!r} belongs to a deleted record.")
     if deleted_before and ctx.faults.on("put-after-delete-stays-deleted"):
         stored["status"] = TOBEDELETED  # the write lands in the deleted row, which keeps its status
+    if existing is not None and ctx.faults.on("put-bumps-revision"):  # a version stamp kept in metadata
+        kept = records.metadata_of(existing).get("revision")
+        revision = kept + 1 if isinstance(kept, int) and not isinstance(kept, bool) else 1
+        stored["metadata"] = {**records.metadata_of(stored), "revision": revision}
     identical = existing is not None and records.same(existing, stored)
-    if identical and ctx.faults.on("identical-put-drops-metadata"):
-        stored.pop("metadata", None)  # a "nothing changed" shortcut that saves the core fields only
     if identical and existing is not None and ctx.faults.on("benign-identical-put-keeps-date"):
         stored["dateLastModified"] = existing[
             "dateLastModified"

@@ -26,8 +26,11 @@ class Granted:
         return frozenset((self.scope or "").split())
 
 
-def request_token(session: SuiteSession, *, scope: str | None = None, basic: bool = False) -> Granted:
-    """Ask the target's token URL for a client-credentials token (the run must use OAuth2)."""
+def request_token(
+    session: SuiteSession, *, scope: str | None = None, basic: bool = False, needs: tuple[Exchange, ...] = ()
+) -> Granted:
+    """Ask the target's token URL for a client-credentials token (the run must use OAuth2); ``needs``:
+    earlier requests a replay must send first (the expiry of another token, say)."""
     form = {"grant_type": "client_credentials"} | ({"scope": scope} if scope is not None else {})
     content, headers = client_credentials(session.target, form, basic=basic)
     exchange = session.send(
@@ -37,6 +40,7 @@ def request_token(session: SuiteSession, *, scope: str | None = None, basic: boo
         content=content,
         headers=headers,
         grant="basic" if basic else "form",
+        needs=needs,
     )
     answer = token_answer(exchange)
     return Granted(exchange, answer.token, answer.scope if answer.token else None, answer.lifetime)
