@@ -43,12 +43,16 @@ class ToolDriver:
     def _call(
         self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
+        payload = self._sent(method, path, body, params).try_json()
+        assert isinstance(payload, dict)
+        return payload
+
+    def _sent(self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None) -> Exchange:
         exchange = self.send(method, self.prefix + path, json_body=body, params=params)
-        payload = exchange.try_json()
-        if exchange.status != 200 or not isinstance(payload, dict):
+        if exchange.status != 200 or not isinstance(exchange.try_json(), dict):
             answer = exchange.error or exchange.status
             raise ToolControlError(f"tool control {method} {path} answered {answer}: {exchange.body_excerpt(200)}")
-        return payload
+        return exchange
 
     def state(self, tool: str, assignment_id: str) -> dict[str, Any]:
         return self._call("GET", f"/{tool}/assignments/{assignment_id}")
@@ -86,8 +90,9 @@ class ToolDriver:
         else:
             self.write_back(assignment_id, score_status="fully graded", processed=True, score=1.0, questions=answers)
 
-    def outage(self, tool: str, failing: bool) -> None:
-        self._call("POST", f"/{tool}/outage", {"failing": failing})
+    def outage(self, tool: str, failing: bool) -> Exchange:
+        """Switch the tool's outage on or off; the control request (a failure it causes replays it)."""
+        return self._sent("POST", f"/{tool}/outage", {"failing": failing})
 
     def enrolled_courses(self, student: str) -> set[str]:
         rows = self._call("GET", "/enrollments", params={"student": student}).get("enrollments")

@@ -122,6 +122,9 @@ class SuiteSession:
     observers: list[Callable[[Exchange], None]] = field(default_factory=list)
     _anchors_ready: bool = False
     _assignments: set[tuple[str, str]] = field(default_factory=set)
+    # (student, lesson) -> the latest external-test assignment made for it: a PowerPath read naming the
+    # pair relies on it, and a replay sends it first.
+    _assigned_by: dict[tuple[str, str], Exchange] = field(default_factory=dict)
     # (entity, sourcedId) of PUTs that got no answer: stored or not, cleanup deletes them too.
     _unanswered_puts: set[tuple[str, str]] = field(default_factory=set)
     writes: WriteLog = field(default_factory=WriteLog)  # what it sent that changed or may have changed the target
@@ -168,7 +171,12 @@ class SuiteSession:
             raise RunStopped(f"read-only run: {method} {urlsplit(path).path} would write, so it is not sent")
         if pause > 0:
             time.sleep(pause)
+        pair = _pair(method, path, kwargs)
+        if method == "GET" and pair in self._assigned_by:
+            needs = (*needs, self._assigned_by[pair])
         exchange = self.client.send(method, path, **kwargs)
+        if method == "POST" and pair is not None and exchange.status == 200:
+            self._assigned_by[pair] = exchange
         exchange.ordinal = next(self._ordinals)
         exchange.grant, exchange.token_of, exchange.needs, exchange.pause = grant, token_of, needs, pause
         for observer in self.observers:  # the request count, dialect signs, Allure steps
@@ -365,6 +373,18 @@ def _json(body: bytes | None) -> Any:
 
 
 _WRITING_GETS = (f"{POWERPATH}/importExternalTestAssignmentResults",)  # PowerPath: an import stores results
+
+
+def _pair(method: str, path: str, sent: dict[str, Any]) -> tuple[str, str] | None:
+    """The (student, lesson) a PowerPath request names: an assignment's body, a read's query."""
+    route = urlsplit(path).path
+    if not route.startswith(POWERPATH) and f"{POWERPATH}/" not in route:
+        return None
+    source = sent.get("json_body") if method == "POST" else sent.get("params")
+    if not isinstance(source, dict):
+        return None
+    student, lesson = source.get("student"), source.get("lesson")
+    return (student, lesson) if isinstance(student, str) and isinstance(lesson, str) else None
 
 
 def _entity_of_collection(parts: list[str]) -> str | None:

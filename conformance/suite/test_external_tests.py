@@ -215,13 +215,14 @@ def test_tool_error_refused(suite: SuiteSession, recorder: Recorder, tool_outage
             continue
         # After an assignment the latest attempt is unfinalized, so the import must ask the tool.
         body = {"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True}
-        recorder.judge(suite.send("POST", powerpath_path(ASSIGN), json_body=body), ASSIGN, expect_success=True)
-        tool_outage.outage(tool, True)
+        assigned = suite.send("POST", powerpath_path(ASSIGN), json_body=body)
+        recorder.judge(assigned, ASSIGN, expect_success=True)
+        failing = tool_outage.outage(tool, True)
         try:
             imported = _import(suite, student, lesson.sourcedId)
         finally:
             tool_outage.outage(tool, False)
-        _refused(recorder, "PP-FAIL-TOOL", imported, IMPORT, f"import while {tool} fails")
+        _refused(recorder, "PP-FAIL-TOOL", imported, IMPORT, f"import while {tool} fails", assigned, failing)
 
 
 def _any_external(suite: SuiteSession, recorder: Recorder) -> Lesson:

@@ -123,9 +123,16 @@ def test_an_unknown_enum_value_is_refused(entity: Entity, suite: SuiteSession, r
     )
 
 
-@validates("GB-PAIRS-SUPPLIED-ECHO", checks=COMMON, aspects=("success",), operations=("createResultForLineItem",))
+BULK = 5  # records in the deterministic bulk POST: more than a store writing in small batches keeps
+
+
+@validates(
+    "GB-PAIRS-SUPPLIED-ECHO", "GB-PAIRS-ALLOCATED-RESOLVES",
+    checks=COMMON, aspects=("success",), operations=("createResultForLineItem",),
+)  # fmt: skip
 def test_a_bulk_post_answers_a_pair_per_record(suite: SuiteSession, recorder: Recorder) -> None:
-    """Every record of a bulk POST has its pair, whatever the generated examples happened to draw."""
+    """Every record of a bulk POST has its pair, and every allocated id resolves to its record,
+    whatever the generated examples happened to draw."""
     if suite.options.read_only:
         pytest.skip("read-only run: writes are not sent")
     dialect = suite.profile.dialect
@@ -133,9 +140,9 @@ def test_a_bulk_post_answers_a_pair_per_record(suite: SuiteSession, recorder: Re
         pytest.skip("this profile documents one pair object for a bulk POST (GEN-BULK-SEVERAL observes several)")
     suite.ensure_anchors()
     world = suite.world
-    supplied = [world.fresh_id("result") for _ in range(3)]
+    posted = {i: baseline("result", world, i) for i in (world.fresh_id("result") for _ in range(BULK))}
     path = f"{item_path('lineItem', world.anchors['lineItem'])}/results"
-    post = suite.send("POST", path, json_body={"results": [baseline("result", world, i) for i in supplied]})
+    post = suite.send("POST", path, json_body={"results": list(posted.values())})
     recorder.judge(post, "createResultForLineItem", expect_success=True)
     pairs = dialect.pairs(post.try_json())
     for pair in pairs:
@@ -145,12 +152,28 @@ def test_a_bulk_post_answers_a_pair_per_record(suite: SuiteSession, recorder: Re
     echoed = sorted(str(pair.get("suppliedSourcedId")) for pair in pairs)
     recorder.expect(
         "GB-PAIRS-SUPPLIED-ECHO",
-        echoed == sorted(supplied),
+        echoed == sorted(posted),
         post,
-        title="A bulk POST of three results did not answer one pair per result",
-        expected=f"pairs for {sorted(supplied)}",
+        title=f"A bulk POST of {BULK} results did not answer one pair per result",
+        expected=f"pairs for {sorted(posted)}",
         actual=f"pairs for {echoed}",
     )
+    for pair in pairs:
+        allocated, sent = pair.get("allocatedSourcedId"), posted.get(str(pair.get("suppliedSourcedId")))
+        if not isinstance(allocated, str) or not allocated or sent is None:
+            continue
+        got = suite.get(item_path("result", allocated))
+        stored = record_of(got, "result")
+        lost = differences({k: v for k, v in sent.items() if k != "sourcedId"}, stored) if stored else ["no record"]
+        recorder.expect(
+            "GB-PAIRS-ALLOCATED-RESOLVES",
+            got.status == 200 and not lost,
+            got,
+            title=f"An allocatedSourcedId of a bulk POST of {BULK} results does not resolve to its result",
+            expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
+            actual=f"status {got.status}; " + "; ".join(lost[:4]),
+            steps=(post, got),
+        )
 
 
 @validates(
