@@ -49,6 +49,7 @@ CATEGORIES: tuple[Category, ...] = (
             r"operation's scope",
             r"[Aa]n? (?:expired|new) token",
             r"[Aa] token granted",
+            r"[Aa] token was refused",
             r"AuthenticationFailed",
             r"refused the (?:client )?credentials",
         ),
@@ -124,6 +125,8 @@ CATEGORIES: tuple[Category, ...] = (
             r"skipCourseEnrollment",
             r"did not merge",
             r"does not list",
+            r"is not listed",
+            r"did not store what it sent",
         ),
     ),
     Category(

@@ -7,7 +7,6 @@ import functools
 import gc
 import itertools
 import json
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,9 +24,9 @@ from conformance.contract import openapi
 from conformance.contract.operations import ENTITY, GRADEBOOK, POWERPATH, Operation, by_id
 from conformance.guard import RunStopped
 from conformance.session.world import World, baseline
+from conformance.session.write_log import WriteLog
 from conformance.target import Target
 
-_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")  # a sourcedId as a whole word of a request or an answer
 # Expected statuses for an invalid body: 400/422 (docs/api.md#errors), or 404 where the path names a
 # record the server looks up before it validates.
 _SCHEMATHESIS_CONFIG = {
@@ -54,42 +53,6 @@ def settle_heap(*, collect: bool = True) -> None:
     if collect:
         gc.collect()
     gc.freeze()
-
-
-@dataclass
-class WriteLog:
-    """The writes a session sent, indexed by the records each names."""
-
-    entries: list[Exchange] = field(default_factory=list)
-    by_name: dict[str, list[int]] = field(default_factory=dict)
-    odd: set[str] = field(default_factory=set)  # names a token scan cannot find (other characters)
-
-    def add(self, exchange: Exchange, named: set[str]) -> None:
-        self.entries.append(exchange)
-        for name in named:
-            self.by_name.setdefault(name, []).append(len(self.entries) - 1)
-            if not _TOKEN.fullmatch(name):
-                self.odd.add(name)
-
-    def named_in(self, text: str) -> set[str]:
-        """The logged names ``text`` mentions, as whole tokens (``-result-1`` is not in ``-result-17``)."""
-        found = {t for t in _TOKEN.findall(text) if t in self.by_name}
-        return found | {name for name in self.odd if name in text}
-
-    def relied_on(self, texts: Sequence[str]) -> list[Exchange]:
-        """The writes naming what ``texts`` mention, and what those writes' requests mention, in log order."""
-        chosen: set[int] = set()
-        pending = [name for text in texts for name in self.named_in(text)]
-        seen = set(pending)
-        while pending:
-            for index in self.by_name.get(pending.pop(), []):
-                if index in chosen:
-                    continue
-                chosen.add(index)
-                for name in self.named_in(request_text(self.entries[index])) - seen:
-                    seen.add(name)
-                    pending.append(name)
-        return [self.entries[i] for i in sorted(chosen)]
 
 
 @dataclass

@@ -73,7 +73,7 @@ def _served(suite: SuiteSession, recorder: Recorder, requirement: str | None, gr
             requirement,
             read.status is not None and read.status not in REFUSED,
             read,
-            title=f"{what} was refused",
+            title=f"A token was refused: {what}",
             expected="served (neither 401 nor 403)",
             actual=f"status {read.status}" if read.status is not None else f"no answer ({read.error})",
         )
@@ -86,7 +86,7 @@ def test_client_credentials_by_http_basic(suite: SuiteSession, recorder: Recorde
     granted = request_token(suite, basic=True)
     if not _granted(recorder, "GEN-AUTH-BASIC", granted, "a client authenticated by HTTP Basic"):
         return
-    _served(suite, recorder, "GEN-AUTH-BASIC", granted, "A token granted to a client authenticated by HTTP Basic")
+    _served(suite, recorder, "GEN-AUTH-BASIC", granted, "one granted to a client authenticated by HTTP Basic")
 
 
 def _expire(suite: SuiteSession, granted: Granted) -> tuple[str | None, tuple[Exchange, ...]]:
@@ -111,7 +111,7 @@ def test_an_expired_token_is_refused_and_a_new_one_serves(suite: SuiteSession, r
     first = request_token(suite)
     if not _granted(recorder, "GEN-AUTH-TOKEN-RENEWED", first, "a client asking for another token"):
         return
-    live = _served(suite, recorder, None, first, "A fresh token")
+    live = _served(suite, recorder, None, first, "a fresh one")
     why_not, expiry = (
         _expire(suite, first) if live.status == 200 else (f"a fresh token was not served ({live.status})", ())
     )
@@ -131,7 +131,7 @@ def test_an_expired_token_is_refused_and_a_new_one_serves(suite: SuiteSession, r
     second = request_token(suite, needs=expiry)  # a server may refuse it for the expiry: a replay expires one first
     if not _granted(recorder, "GEN-AUTH-TOKEN-RENEWED", second, "a client asking for a new token"):
         return
-    _served(suite, recorder, "GEN-AUTH-TOKEN-RENEWED", second, "A new token, asked for after the first")
+    _served(suite, recorder, "GEN-AUTH-TOKEN-RENEWED", second, "a new one, asked for after the first")
 
 
 @validates("GEN-AUTH-SCOPE-UNKNOWN", "GEN-READ-TOKEN-SCOPES", checks=COMMON, operations=("putCategory",))
