@@ -135,8 +135,10 @@ class RunPlugin:
         """Once the run stopped (time budget, interrupt, target not answering), a test it had not
         reached is not run at all: no setup, no report. Stopping then costs the test in flight and
         cleanup, however many tests remain and however busy the machine; the summary lists each
-        requirement left unchecked as skipped, with why."""
-        return True if self.run.guard.reason is not None else None
+        requirement left unchecked as skipped, with why. The process's last test still goes through
+        its protocol (skipped at setup): its teardown is where the session's cleanup runs, before
+        the summary is written."""
+        return True if self.run.guard.reason is not None and nextitem is not None else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
