@@ -212,16 +212,9 @@ class CollectionMachine(ConformanceMachine):
             "<": lambda t: t < value,
             "<=": lambda t: t <= value,
         }[op]
-        exchange, found, total = self._list(filter=self._scope(f"title{op}'{value}'"), limit=100)
-        expected = sorted(i for i, r in self.model.items() if predicate(r["title"]))
-        got = sorted(str(r.get("sourcedId")) for r in found or [])
-        self.recorder.expect(
-            "GB-LIST-FILTER",
-            got == expected and total == len(expected),
-            exchange,
-            title=f"filter title{op}'{value}' returned the wrong records",
-            expected=f"{expected} ({self.session.profile.dialect.count_source} {len(expected)})",
-            actual=f"{got} ({self.session.profile.dialect.count_source} {total!r})",
+        expression = self._scope(f"title{op}'{value}'")
+        self._filter_selects(
+            expression, [i for i, r in self.model.items() if predicate(r["title"])], f"title{op}'{value}'"
         )
 
     def filtered_by_ids(self, probe: str) -> None:
@@ -232,16 +225,21 @@ class CollectionMachine(ConformanceMachine):
             return
         first, last = min(self.model), max(self.model)
         expression = f"sourcedId@'{first},{last}'" if probe == "@" else f"sourcedId='{first}' OR sourcedId='{last}'"
+        self._filter_selects(expression, list({first, last}), expression)
+
+    def _filter_selects(self, expression: str, wanted: list[str], shown: str) -> None:
+        """The collection filtered by ``expression`` lists exactly ``wanted``, and counts them."""
         exchange, found, total = self._list(filter=expression, limit=100)
-        expected = sorted({first, last})
+        expected = sorted(wanted)
         got = sorted(str(r.get("sourcedId")) for r in found or [])
+        count = self.session.profile.dialect.count_source
         self.recorder.expect(
             "GB-LIST-FILTER",
             got == expected and total == len(expected),
             exchange,
-            title=f"filter {expression} returned the wrong records",
-            expected=f"{expected} ({dialect.count_source} {len(expected)})",
-            actual=f"{got} ({dialect.count_source} {total!r})",
+            title=f"filter {shown} returned the wrong records",
+            expected=f"{expected} ({count} {len(expected)})",
+            actual=f"{got} ({count} {total!r})",
         )
 
     @precondition(lambda self: bool(self.model))

@@ -13,6 +13,7 @@ import pytest
 from conformance.checks import Recorder
 from conformance.checks.error_bodies import ERROR_CHECKS
 from conformance.checks.responses import RESPONSE_CHECKS
+from conformance.contract.operations import ENTITIES, Entity
 from conformance.session.suite_session import SuiteSession
 
 COMMON = (*ERROR_CHECKS, *RESPONSE_CHECKS)
@@ -22,3 +23,12 @@ COMMON = (*ERROR_CHECKS, *RESPONSE_CHECKS)
 def recorder_fixture(request: pytest.FixtureRequest, suite: SuiteSession) -> Recorder:
     """The session's recorder, bound to the requesting test's declaration."""
     return suite.recorder.bound(request.function)
+
+
+@pytest.fixture(name="entity", params=ENTITIES, ids=lambda e: e.singular)
+def entity_fixture(request: pytest.FixtureRequest, suite: SuiteSession) -> Entity:
+    """Each gradebook entity in turn, for tests that write one: the anchors made, writes allowed."""
+    if suite.options.read_only:
+        pytest.skip("read-only run: writes are not sent")
+    suite.ensure_anchors()
+    return request.param  # type: ignore[no-any-return]

@@ -17,12 +17,12 @@ import pytest
 from conformance.checks import Recorder
 from conformance.checks.registry import validates
 from conformance.client import Exchange
-from conformance.contract.operations import ENTITIES, Entity
+from conformance.contract.operations import Entity
 from conformance.machines.base import record_of, records_of
 from conformance.machines.model import differences, instant
 from conformance.session.suite_session import SuiteSession, item_path
 from conformance.session.world import baseline
-from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
+from conformance.suite.judge import COMMON, entity_fixture, recorder_fixture  # noqa: F401 (fixtures)
 
 # Seconds between two writes of one record, so that the later write's dateLastModified must be later:
 # more than a whole second where the server's timestamps show whole seconds, and a few clock ticks
@@ -106,14 +106,6 @@ def test_a_change_moves_date_last_modified_and_delta_sync_sees_it(suite: SuiteSe
     )
     choice = "keeps it" if instant(again) == instant(after) else "moves it on"
     recorder.observe("GB-READ-IDENTICAL-PUT-DATE", f"a PUT identical to the stored record {choice} ({after} → {again})")
-
-
-@pytest.fixture(params=ENTITIES, ids=lambda e: e.singular)
-def entity(request: pytest.FixtureRequest, suite: SuiteSession) -> Entity:
-    if suite.options.read_only:
-        pytest.skip("read-only run: writes are not sent")
-    suite.ensure_anchors()
-    return request.param  # type: ignore[no-any-return]
 
 
 @validates(

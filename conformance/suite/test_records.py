@@ -14,7 +14,7 @@ from conformance.machines.model import differences
 from conformance.session.suite_session import SuiteSession, item_path
 from conformance.session.world import baseline
 from conformance.suite.harness import RunPlugin
-from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
+from conformance.suite.judge import COMMON, entity_fixture, recorder_fixture  # noqa: F401 (fixtures)
 
 
 def _observe(recorder: Recorder, requirement: str, text: str) -> None:
@@ -26,14 +26,6 @@ def _observe(recorder: Recorder, requirement: str, text: str) -> None:
 def _op(prefix: str, e: Entity, plural: bool = False) -> str:
     name = e.plural if plural else e.singular
     return prefix + name[0].upper() + name[1:]
-
-
-@pytest.fixture(params=ENTITIES, ids=lambda e: e.singular)
-def entity(request: pytest.FixtureRequest, suite: SuiteSession) -> Entity:
-    if suite.options.read_only:
-        pytest.skip("read-only run: writes are not sent")
-    suite.ensure_anchors()
-    return request.param  # type: ignore[no-any-return]
 
 
 @validates(
