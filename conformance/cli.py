@@ -147,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     add(replay, "--fault", default="", help="with no --base-url: faults to switch on in the embedded server")
     replay.set_defaults(func=_lazy("conformance.runner.replay", "replay_command"))
 
+    flow = sub.add_parser(
+        "consumer-flow",
+        help="send Google Classroom's grade sync as its SIS conformance notebook does, and print each step",
+    )
+    from conformance.runner.consumer_flow_command import TARGET_FLAGS as FLOW_FLAGS
+
+    for flag, default, help_text in OPTIONS:
+        if flag in FLOW_FLAGS:
+            add(flow, flag, default=default, help=help_text)
+    add(flow, "--fault", default="", help="with no --base-url: faults to switch on in the embedded server")
+    flow.set_defaults(func=_lazy("conformance.runner.consumer_flow_command", "consumer_flow"))
+
     report = sub.add_parser("report", help="write certificate.html and the Allure HTML report of a run")
     add(report, "--reports", default="reports", help="the reports directory of the run")
     report.add_argument("--open", action="store_true", help="serve the Allure report and open it in a browser")

@@ -105,6 +105,7 @@ class Dialect:
     # imsx code-minor values accepted beside the one the status calls for (docs/api.md#errors).
     extra_code_minors: Mapping[int, frozenset[str]] = {}
     filter_in_list = True  # the filter grammar documents @ (in a comma-separated list)
+    max_limit: int | None = 3000  # the largest page size documented (None: no maximum)
     payloads = "timeback"  # the payload tables the machines draw from (machines.payloads.TABLES)
     server = "timeback"  # the reference server's behaviour (reference.server_dialects.SERVERS)
 
@@ -233,6 +234,7 @@ class Official(Dialect):
     # The official vocabulary has finer 400s for a query the server cannot apply (imsx_CodeMinorFieldDType).
     extra_code_minors = {400: frozenset({"invalid_filter_field", "invalid_selection_field"})}
     filter_in_list = False
+    max_limit = None  # the binding bounds limit from below only
     payloads = "official"
     server = "official"
 

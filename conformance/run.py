@@ -50,6 +50,7 @@ class RunOptions:
     time_budget: float = DEFAULT_BUDGET
     reports: str = "reports"
     workers: int = 1
+    strict: bool = False  # failed SHOULD requirements count in the verdict
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> RunOptions:
@@ -69,6 +70,7 @@ class RunOptions:
             time_budget=budget,
             reports=str(values.get("reports") or "reports"),
             workers=_whole("workers", values.get("workers"), 1, 1, 64),
+            strict=bool(values.get("strict")),
         )
 
 

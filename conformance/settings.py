@@ -37,13 +37,27 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
         "seconds the whole run may take; then the remaining tests are skipped and the summary says so",
     ),
 )
-FLAGS = ("--read-only", "--no-shrink")
+FLAGS = ("--read-only", "--no-shrink", "--strict")
 FLAG_HELP = {
     "--read-only": "send GETs only (production smoke checks)",
     "--no-shrink": "report the first failing example as found (faster; longer reproductions)",
+    "--strict": "a failed SHOULD requirement fails the verdict too (exit 1), not only a failed MUST",
 }
-# pytest owns --fixtures (it lists fixtures): the suite's is --fixtures-file under pytest.
-PYTEST_RENAMES = {"--fixtures": "--fixtures-file"}
+# The settings that say where a target is and how to reach it: what ``replay`` and ``consumer-flow``
+# take of ``run``'s (each with the profile its own way).
+TARGET_FLAGS = (
+    "--base-url",
+    "--token-url",
+    "--client-id",
+    "--client-secret",
+    "--token",
+    "--fixtures",
+    "--connect-timeout",
+    "--read-timeout",
+    "--request-deadline",
+)
+# pytest owns --fixtures (it lists fixtures) and --strict: under pytest the suite's are renamed.
+PYTEST_RENAMES = {"--fixtures": "--fixtures-file", "--strict": "--strict-should"}
 
 
 def dest(flag: str) -> str:

@@ -21,7 +21,7 @@ Level = Literal["MUST", "SHOULD", "INFO"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "INFO")
 Aspect = Literal["success", "schema", "not-found"]
 ASPECTS: tuple[Aspect, ...] = ("success", "schema", "not-found")
-ID_PATTERN = re.compile(r"^(GEN|GB|PP)(-[A-Z0-9]+)+$")
+ID_PATTERN = re.compile(r"^(GEN|GB|PP|INTEROP)(-[A-Z0-9]+)+$")
 
 
 @dataclass(frozen=True, slots=True)

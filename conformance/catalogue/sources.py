@@ -18,6 +18,13 @@ ONEEDTECH_OPENAPI_URL = (
     "https://purl.imsglobal.org/spec/or/v1p2/schema/openapi/onerosterv1p2gradebookservice_openapi3_v1p0.json"
 )
 ONEEDTECH_SPEC = "https://www.imsglobal.org/spec/oneroster/v1p2"
+# The most widely used gradebook consumer's published expectations: Google Classroom's SIS conformance
+# notebook (Apache-2.0), pinned to the commit read, and the guide page that introduces it.
+GOOGLE_NOTEBOOK_URL = (
+    "https://github.com/googleworkspace/oneroster-integration-conformance-tests/blob/"
+    "3550c2174bb5e59cd56586811684c5cedf1e43e3/oneroster_1_2_test_suite.ipynb"
+)
+GOOGLE_GUIDE_URL = "https://developers.google.com/classroom/sis-integrations/validate-your-SIS"
 DOCS_URL = re.compile(r"^docs/[a-z0-9-]+\.md#[a-z0-9-]+$")
 
 DASH = " — "  # between a document's name and the part of it that is cited
@@ -56,6 +63,16 @@ FORMS: tuple[Form, ...] = (
         "rfc",
         re.compile(r"^RFC \d+ §\d+(\.\d+)* \S.*$"),
         re.compile(r"^https://www\.rfc-editor\.org/rfc/rfc\d+#section-[\d.]+$"),
+    ),
+    Form(
+        "google-notebook",
+        re.compile(r"^Google Classroom OneRoster 1\.2 conformance notebook — \S.*$"),
+        _exact(GOOGLE_NOTEBOOK_URL),
+    ),
+    Form(
+        "google-guide",
+        re.compile(r"^Google Classroom SIS guide, Validate your SIS — \S.*$"),
+        _exact(GOOGLE_GUIDE_URL),
     ),
     Form("project-docs", re.compile(r"^Project docs — docs/[a-z0-9-]+\.md, \S.*$"), DOCS_URL),
 )

@@ -33,7 +33,15 @@ from conformance.client._client import (
 )
 from conformance.client._exchange import Exchange
 from conformance.client._grant import TokenAnswer, client_credentials, token_answer
-from conformance.client._reproduction import NOT_REPLAYED, Origin, Trace, difference, replay_data, request_text
+from conformance.client._reproduction import (
+    NOT_REPLAYED,
+    Origin,
+    Trace,
+    difference,
+    instant,
+    replay_data,
+    request_text,
+)
 
 __all__ = [
     "MAX_BODY",
@@ -51,6 +59,7 @@ __all__ = [
     "Trace",
     "client_credentials",
     "difference",
+    "instant",
     "replay_data",
     "request_text",
     "token_answer",

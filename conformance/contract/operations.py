@@ -70,10 +70,14 @@ if TYPE_CHECKING:
     from conformance.dialect import Dialect
 
 
+def operation_id(verb: str, name: str) -> str:
+    """The suite's id for an operation: ``operation_id("put", "lineItem")`` → ``putLineItem``."""
+    return verb + name[:1].upper() + name[1:]
+
+
 def _entity_operations(e: Entity, dialect: Dialect) -> list[Operation]:
     s, p = e.singular, e.plural
-    upper = s[0].upper() + s[1:]
-    plural_upper = p[0].upper() + p[1:]
+    upper, plural_upper = operation_id("", s), operation_id("", p)
     put_source = {
         "result": SEED_RESULT_PUT,
         "lineItem": SEED_LINEITEM_PUT,
@@ -363,4 +367,4 @@ BY_ID = by_id(profiles.TIMEBACK)
 
 
 def has_patch(entity: Entity, profile: str) -> bool:
-    return entity.patch and f"patch{entity.singular[0].upper()}{entity.singular[1:]}" in by_id(profile)
+    return entity.patch and operation_id("patch", entity.singular) in by_id(profile)

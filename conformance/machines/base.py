@@ -7,6 +7,7 @@ did (the session adds the earlier writes those steps rely on, the anchors among 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from hypothesis.stateful import RuleBasedStateMachine
@@ -14,6 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 from conformance.checks import Recorder
 from conformance.client import Exchange
 from conformance.contract.operations import ENTITY
+from conformance.machines.model import differences
 from conformance.session.suite_session import SuiteSession, item_path
 
 
@@ -77,3 +79,30 @@ def records_of(exchange: Exchange, plural: str) -> list[dict[str, Any]] | None:
     body = exchange.try_json()
     value = body.get(plural) if isinstance(body, dict) else None
     return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else None
+
+
+def allocated_resolves(
+    send: Callable[..., Exchange],
+    recorder: Recorder,
+    entity: str,
+    allocated: str,
+    posted: dict[str, Any],
+    title: str,
+    steps: tuple[Exchange, ...] = (),
+) -> Exchange:
+    """GB-PAIRS-ALLOCATED-RESOLVES for one pair: the record read at the sourcedId the server allocated
+    holds every member that was posted for it (``send``: the machine's or the session's)."""
+    got = send("GET", item_path(entity, allocated))
+    stored = record_of(got, entity)
+    sent = {k: v for k, v in posted.items() if k != "sourcedId"}
+    missing = differences(sent, stored) if stored is not None else ["no record"]
+    recorder.expect(
+        "GB-PAIRS-ALLOCATED-RESOLVES",
+        got.status == 200 and not missing,
+        got,
+        title=title,
+        expected=f"GET /{ENTITY[entity].plural}/{{allocatedSourcedId}} → 200 with the posted members",
+        actual=f"status {got.status}; " + "; ".join(missing[:4]),
+        steps=(*steps, got) if steps else (),
+    )
+    return got

@@ -7,18 +7,12 @@ compare as instants, so 08:00:00Z and 08:00:00.000Z agree.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
+
+from conformance.client import instant
 
 DATE_TIME_MEMBERS = frozenset({"scoreDate", "assignDate", "dueDate", "dateLastModified"})
 SERVER_SET = frozenset({"dateLastModified"})
-
-
-def instant(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def differences(sent: Any, got: Any, path: str = "") -> list[str]:

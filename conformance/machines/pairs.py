@@ -15,8 +15,8 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from conformance import profiles
 from conformance.checks.registry import validates
-from conformance.machines.base import ConformanceMachine, record_of
-from conformance.machines.model import differences
+from conformance.contract.operations import operation_id
+from conformance.machines.base import ConformanceMachine, allocated_resolves
 from conformance.machines.payloads import records
 from conformance.session.suite_session import item_path
 from conformance.session.world import baseline
@@ -98,16 +98,13 @@ class PairsMachine(ConformanceMachine):
         self.session.world.remember("result", allocated)
         record.pop("sourcedId", None)
         self.allocated[allocated] = record
-        got = self.send("GET", item_path("result", allocated))
-        stored = record_of(got, "result")
-        missing = differences(record, stored) if stored is not None else ["no record"]
-        self.recorder.expect(
-            "GB-PAIRS-ALLOCATED-RESOLVES",
-            got.status == 200 and not missing,
-            got,
-            title="allocatedSourcedId does not resolve to the posted result",
-            expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
-            actual=f"status {got.status}; " + "; ".join(missing[:4]),
+        allocated_resolves(
+            self.send,
+            self.recorder,
+            "result",
+            allocated,
+            record,
+            "allocatedSourcedId does not resolve to the posted result",
         )
 
     @precondition(lambda self: profiles.get(self.session.target.profile).dialect.pair_per_record)
@@ -141,18 +138,14 @@ class PairsMachine(ConformanceMachine):
             world.allocated.add(allocated)
             self.written.append(("result", allocated))
             world.remember("result", allocated)
-            record = {k: v for k, v in source.items() if k != "sourcedId"}
-            self.allocated[allocated] = record
-            got = self.send("GET", item_path("result", allocated))
-            stored = record_of(got, "result")
-            missing = differences(record, stored) if stored is not None else ["no record"]
-            self.recorder.expect(
-                "GB-PAIRS-ALLOCATED-RESOLVES",
-                got.status == 200 and not missing,
-                got,
-                title=f"An allocatedSourcedId of a bulk POST of {count} does not resolve to its result",
-                expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
-                actual=f"status {got.status}; " + "; ".join(missing[:4]),
+            self.allocated[allocated] = {k: v for k, v in source.items() if k != "sourcedId"}
+            allocated_resolves(
+                self.send,
+                self.recorder,
+                "result",
+                allocated,
+                source,
+                f"An allocatedSourcedId of a bulk POST of {count} does not resolve to its result",
             )
             listed, found = self.listed("result", allocated)
             self.recorder.expect(
@@ -190,7 +183,7 @@ class PairsMachine(ConformanceMachine):
         missing = self.session.world.fresh_id(entity) + "-never-created"
         exchange = self.send(method, item_path(entity, missing))
         self.recorder.expect(
-            self.recorder.requirement_for(f"{method.lower()}{entity[0].upper()}{entity[1:]}", "not-found"),
+            self.recorder.requirement_for(operation_id(method.lower(), entity), "not-found"),
             exchange.status == 404,
             exchange,
             title="A never-created record is not a 404",

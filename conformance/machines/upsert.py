@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, initialize, invariant, precondition, rule
 
 from conformance.checks.registry import validates
-from conformance.contract.operations import by_id
+from conformance.client import instant
+from conformance.contract.operations import by_id, operation_id
 from conformance.machines.base import ConformanceMachine, record_of
-from conformance.machines.model import differences, instant
+from conformance.machines.model import differences
 from conformance.machines.payloads import records
 from conformance.session.suite_session import item_path
 
@@ -43,10 +44,9 @@ class UpsertMachine(ConformanceMachine):
         round trip (GB-UPSERT-ROUNDTRIP)."""
         previous = self.model.get(sourced_id)
         put = self.put(entity, sourced_id, record)
-        capital = entity[0].upper() + entity[1:]
-        success = by_id(self.recorder.profile)[f"put{capital}"].success
+        success = by_id(self.recorder.profile)[operation_id("put", entity)].success
         self.recorder.expect(
-            self.recorder.requirement_for(f"put{capital}"),
+            self.recorder.requirement_for(operation_id("put", entity)),
             put.status in success,
             put,
             title="PUT was not accepted",
@@ -57,7 +57,7 @@ class UpsertMachine(ConformanceMachine):
         got = self.send("GET", item_path(entity, sourced_id))
         stored = record_of(got, entity)
         self.recorder.expect(
-            self.recorder.requirement_for(f"get{capital}"),
+            self.recorder.requirement_for(operation_id("get", entity)),
             got.status == 200 and stored is not None,
             got,
             title="A record just PUT cannot be read",
@@ -152,7 +152,7 @@ class UpsertMachine(ConformanceMachine):
         entity, _ = self.model.pop(sourced_id)
         deleted = self.send("DELETE", item_path(entity, sourced_id))
         self.recorder.expect(
-            self.recorder.requirement_for(f"delete{entity[0].upper()}{entity[1:]}"),
+            self.recorder.requirement_for(operation_id("delete", entity)),
             deleted.status == 204,
             deleted,
             title="DELETE was not answered 204",

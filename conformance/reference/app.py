@@ -31,9 +31,10 @@ from conformance.contract.operations import Operation, operations
 from conformance.fixtures import Fixtures
 from conformance.reference import control, gradebook, powerpath
 from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
+from conformance.reference.body import carries_body
 from conformance.reference.context import ServerContext
 from conformance.reference.faults import Faults
-from conformance.reference.imsx_errors import ApiError
+from conformance.reference.imsx_errors import ApiError, bad_request
 from conformance.reference.render import Renderer
 from conformance.reference.server_dialects import for_profile
 from conformance.reference.store import Store
@@ -101,6 +102,9 @@ def _endpoint(
             granted = ctx.auth.verify(request.headers.get("authorization"))
             if not ctx.auth.allows(granted, op):
                 raise ApiError(403, f"Forbidden: the access token's scope does not allow {op.method} here.")
+            if op.method == "GET" and ctx.faults.on("benign-get-body-refused") and carries_body(request):
+                # RFC 9110 gives a GET's body no meaning; this variant takes one as a malformed request.
+                raise bad_request("A GET request takes no body.")
             values = [request.path_params[f"p{i}"] for i in range(len(op.path_params))]
             return await handler(ctx, op, request, dict(zip(op.path_params, values, strict=True)))
         except ApiError as error:

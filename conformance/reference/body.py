@@ -37,6 +37,12 @@ def check_query(request: Request, allowed: Iterable[str], repeatable: Iterable[s
     return params
 
 
+def carries_body(request: Request) -> bool:
+    """Whether the request says it sends a body: a Content-Length above 0, or a Content-Type."""
+    declared = request.headers.get("content-length", "")
+    return (declared.isdigit() and int(declared) > 0) or "content-type" in request.headers
+
+
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 

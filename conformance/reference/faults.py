@@ -43,6 +43,9 @@ class Fault:
     # (profile, requirement IDs) for each profile of a harmful fault: pairs, so the Fault stays hashable.
     expects: tuple[tuple[str, tuple[str, ...]], ...] = ()
     ci: tuple[str, ...] = ()  # the profiles whose CI subset runs it
+    # (profile, requirement IDs) for a benign fault that real clients still trip over: the SHOULD
+    # requirements a run fails with it on, and no others (its MUST verdict stays conformant).
+    shoulds: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def describe(self, profile: str | None = None) -> str:
         """What the fault does in ``profile`` (None: the default one)."""
@@ -52,6 +55,10 @@ class Fault:
         """The requirement IDs a run in ``profile`` must fail with this fault on (none for a benign one)."""
         return dict(self.expects).get(profiles.resolve(profile), ())
 
+    def should(self, profile: str | None = None) -> tuple[str, ...]:
+        """The SHOULD requirement IDs a run in ``profile`` fails with this benign fault on."""
+        return dict(self.shoulds).get(profiles.resolve(profile), ())
+
     def in_ci(self, profile: str | None = None) -> bool:
         return profiles.resolve(profile) in self.ci
 
@@ -60,7 +67,9 @@ class FaultDataError(ValueError):
     """The fault data breaks its own rules; the message is one line naming the fault."""
 
 
-_KEYS = frozenset({"category", "description", "wording", "harmful", "profiles", "expect", "ci", "each_entity"})
+_KEYS = frozenset(
+    {"category", "description", "wording", "harmful", "profiles", "expect", "should", "ci", "each_entity"}
+)
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ENTITY_MARK = "{ENTITY}"  # in an each_entity template: the entity's singular name, upper-cased
 
@@ -144,18 +153,29 @@ def _fault(name: str, entry: Any, where: str) -> Fault:
     if not harmful:
         if "expect" in entry:
             raise FaultDataError(f"{where}: a benign fault expects no failure: drop 'expect'")
-        return Fault(name, description, category, False, applies, wording, (), ci)
+        shoulds = _per_profile(entry, "should", applies, where) if "should" in entry else ()
+        return Fault(name, description, category, False, applies, wording, (), ci, shoulds)
+    if "should" in entry:
+        raise FaultDataError(f"{where}: 'should' is for benign faults; a harmful one names them in 'expect'")
     if "expect" not in entry:
         raise FaultDataError(f"{where}: a harmful fault needs 'expect', the requirement(s) that catch it")
-    expect = entry["expect"]
-    if isinstance(expect, dict):
-        if set(expect) != set(applies):
-            raise FaultDataError(f"{where}: an expect table names each of the profiles {list(applies)}")
-        expects = tuple((p, _ids(expect[p], f"expect.{p}", where)) for p in applies)
-    else:
-        ids = _ids(expect, "expect", where)
-        expects = tuple((p, ids) for p in applies)
-    return Fault(name, description, category, True, applies, wording, expects, ci)
+    return Fault(name, description, category, True, applies, wording, _per_profile(entry, "expect", applies, where), ci)
+
+
+def _per_profile(
+    entry: dict[str, Any], key: str, applies: tuple[str, ...], where: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A list of IDs that holds in every profile, or a table naming each profile's own (a profile's
+    list may be empty in a ``should`` table: that profile's catalogue has no such SHOULD)."""
+    value = entry[key]
+    if not isinstance(value, dict):
+        ids = _ids(value, key, where)
+        return tuple((p, ids) for p in applies)
+    if set(value) != set(applies):
+        raise FaultDataError(
+            f"{where}: {'an' if key == 'expect' else 'a'} {key} table names each of the profiles {list(applies)}"
+        )
+    return tuple((p, _ids(value[p], f"{key}.{p}", where, empty=key == "should")) for p in applies)
 
 
 def _text(entry: dict[str, Any], key: str, where: str) -> str:
@@ -173,8 +193,8 @@ def _profiles(value: Any, key: str, where: str, allowed: tuple[str, ...]) -> tup
     return tuple(p for p in allowed if p in value)  # listings show profiles in one order
 
 
-def _ids(value: Any, key: str, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+def _ids(value: Any, key: str, where: str, *, empty: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list) or not (value or empty) or not all(isinstance(v, str) and v for v in value):
         raise FaultDataError(f"{where}: {key} must be a non-empty list of requirement IDs")
     return tuple(value)
 

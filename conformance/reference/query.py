@@ -85,6 +85,16 @@ def parse_filter(text: str, known: frozenset[str]) -> tuple[tuple[Clause, ...], 
         position = join.end()
 
 
+def _bounded(groups: tuple[tuple[Clause, ...], ...], faults: Faults) -> tuple[tuple[Clause, ...], ...]:
+    """The filter as parsed; a 400 for more than two predicates, or AND mixed with OR, where the
+    server implements the grammar only that far (as implementations commonly limit it)."""
+    if faults.on("benign-filter-two-predicates"):
+        predicates = sum(len(group) for group in groups)
+        if predicates > 2 or (len(groups) > 1 and any(len(group) > 1 for group in groups)):
+            raise bad_request("filter may hold at most two predicates, joined by one of AND or OR.")
+    return groups
+
+
 def _names(raw: str, what: str, known: frozenset[str]) -> tuple[str, ...]:
     names = tuple(part.strip() for part in raw.split(","))
     for name in names:
@@ -147,7 +157,9 @@ def parse(
         offset=_whole(params, "offset", 0, 0, None),
         sort=sort,
         descending=order == "desc",
-        filter=_applicable(lambda: parse_filter(raw_filter, known), ignore) if raw_filter is not None else None,
+        filter=_applicable(lambda: _bounded(parse_filter(raw_filter, known), faults), ignore)
+        if raw_filter is not None
+        else None,
         fields=fields_param(params, known, faults),
         search=params.get("search"),
     )

@@ -81,6 +81,9 @@ READING: schemas.Reading = "base"
 _ITEM_KIND = {"putRequest": "request", "createRequest": "create", "bulkRequest": "create", "patchRequest": "record"}
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 _UTC_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?[Zz]")
 # The members that hold a date-time in either profile (scoreDate is a date in the official binding).
 DATE_TIMES = ("dateLastModified", "assignDate", "dueDate", "scoreDate")
@@ -260,6 +263,17 @@ def date_only(value: Any) -> str | None:
     except ValueError:
         return None
     return f"{value}T00:00:00.000Z"
+
+
+def utc_day(value: Any) -> str | None:
+    """The day in UTC (``2024-09-02``) of ``value`` when it is an RFC 3339 date-time, else None."""
+    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).date().isoformat()
 
 
 def metadata_of(record: dict[str, Any]) -> dict[str, Any]:

@@ -95,8 +95,9 @@ CATEGORIES: tuple[Category, ...] = (
             # The requirements only the state machines and multi-step tests check.
             r"\[(?:GB-UPSERT-|GB-DATE-LAST-MODIFIED|GB-PAIRS-|GB-RESULT-IN-SCOPED-LISTS|GB-SOFT-DELETE"
             r"|GB-READ-AFTER-DELETE|GB-LIST-|PP-NOT-FINALIZED|PP-FINALIZE|PP-EDULASTIC|PP-NO-REIMPORT|PP-ATTEMPTS"
-            r"|PP-ENROLLMENT)",
+            r"|PP-ENROLLMENT|INTEROP-)",
             # Their titles, for the same findings recorded under an operation's own requirement.
+            r"grade sync would stop",
             r"still reads as active",
             r"still listed as active",
             r"identical PUT changed",

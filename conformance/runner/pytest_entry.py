@@ -38,7 +38,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             help=help_text,
         )
     for flag in settings.FLAGS:
-        group.addoption(flag, action="store_true", default=settings.env_flag(flag), help=settings.FLAG_HELP[flag])
+        group.addoption(
+            settings.PYTEST_RENAMES.get(flag, flag),
+            dest=settings.dest(flag),
+            action="store_true",
+            default=settings.env_flag(flag),
+            help=settings.FLAG_HELP[flag],
+        )
 
 
 def _runs_the_suite(config: pytest.Config) -> bool:

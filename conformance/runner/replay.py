@@ -47,19 +47,9 @@ from conformance.reference.embedded import ServerStartError
 from conformance.run import Resolved, preflight, resolve, start_embedded
 from conformance.target import ConfigError
 
-# The settings of ``run`` that say where the target is and how to reach it: ``replay`` takes them too,
-# all but the profile, which is the failing run's (summary.json says which).
-TARGET_FLAGS = (
-    "--base-url",
-    "--token-url",
-    "--client-id",
-    "--client-secret",
-    "--token",
-    "--fixtures",
-    "--connect-timeout",
-    "--read-timeout",
-    "--request-deadline",
-)
+# Where the target is and how to reach it, as for ``run``; the profile is the failing run's
+# (summary.json says which).
+TARGET_FLAGS = settings.TARGET_FLAGS
 _AUTH = ("token", "none", "bogus")
 _GRANTS = ("form", "basic")  # how a token request of the steps authenticated the client
 MAX_PAUSE = 10.0  # seconds: the longest wait a step may ask of a replay

@@ -130,17 +130,27 @@ def explain(result: dict[str, Any]) -> str:
     """The outcome in one line: the verdict and why, a cut-short run, what cleanup left behind."""
     rows = result["requirements"]
     failed = [r for r in rows if r["status"] == "failed" and r["level"] == "MUST"]
+    should = [r for r in rows if r["status"] == "failed" and r["level"] == "SHOULD"]
     if failed:
         ids = ", ".join(r["id"] for r in failed[:4]) + (", …" if len(failed) > 4 else "")
         unanswered = sum(any(f"— {TRANSPORT_FAILURE}" in f["message"] for f in r["failures"]) for r in failed)
         why = f", {unanswered} of them for want of an HTTP answer" if unanswered else ""
         parts = [f"non-conformant: {len(failed)} MUST requirement(s) failed ({ids}){why}"]
+    elif should and result.get("strict"):
+        ids = ", ".join(r["id"] for r in should[:4]) + (", …" if len(should) > 4 else "")
+        parts = [
+            f"non-conformant (--strict): no MUST requirement failed, "
+            f"but {len(should)} SHOULD requirement(s) did ({ids})"
+        ]
     elif result.get("errors"):
         parts = [f"non-conformant: the suite broke in {len(result['errors'])} test(s) (summary.json 'errors')"]
     elif result.get("requests") == 0:
         parts = ["non-conformant: the run sent no request to the target, so it checked nothing"]
     else:
         parts = [f"{result['verdict']}: no MUST requirement failed"]
+        if should:
+            ids = ", ".join(r["id"] for r in should[:4]) + (", …" if len(should) > 4 else "")
+            parts[0] += f" ({len(should)} SHOULD requirement(s) did: {ids}; --strict counts them)"
         parts += [unchecked_must(result)] if not result.get("cut_short") and unchecked_must(result) else []
     if result.get("cut_short"):
         unchecked = sum(r["status"] == "skipped" and r["level"] == "MUST" for r in rows)

@@ -1,13 +1,15 @@
 """The kill matrix: run the suite against the reference server, each fault and each benign
-variation, and record what it reported.
+variation, and record what it reported. Every run is ``--strict``, so that a failed SHOULD counts.
 
 A harmful fault is *killed* when the run is non-conformant, every requirement its expectation
 names is among those failed, and the failure replays: the first failure of an expected requirement,
 its steps sent again as summary.json holds them (``runner.replay``), fails again on a fresh
 reference server with the fault, and does not on a fresh plain one — a vendor handed that
 reproduction sees the bug, and sees it gone once fixed. A benign variation, or the plain reference
-server, must give a conformant run. Each run is a separate ``oneroster-conformance run`` process
-against a separate reference server, so runs cannot leak state into one another.
+server, must give a conformant run — or, for a variation that a real client trips over (its
+``should``), a run that fails exactly those SHOULD requirements and no MUST. Each run is a separate
+``oneroster-conformance run`` process against a separate reference server, so runs cannot leak state
+into one another.
 
 A matrix is one profile's: the suite and the server both speak it, and only the faults that apply
 to it are run, with that profile's expectations. Both come from the fault data
@@ -50,6 +52,7 @@ class Expectation:
     harmful: bool
     expect: tuple[str, ...] = ()
     ci: bool = False
+    should: tuple[str, ...] = ()  # a benign fault's SHOULD failures: what real clients trip over
 
 
 def expectations(profile: str = profiles.TIMEBACK) -> dict[str, Expectation]:
@@ -57,18 +60,28 @@ def expectations(profile: str = profiles.TIMEBACK) -> dict[str, Expectation]:
     profile = profiles.resolve(profile)
     found = {BASELINE: Expectation(BASELINE, harmful=False, ci=True)}
     for name, fault in registry(profile).items():
-        found[name] = Expectation(name, fault.harmful, fault.expect(profile), fault.in_ci(profile))
+        found[name] = Expectation(
+            name, fault.harmful, fault.expect(profile), fault.in_ci(profile), fault.should(profile)
+        )
     return found
 
 
 def unknown_requirements(profile: str = profiles.TIMEBACK) -> list[str]:
-    """``fault: ID`` for every expected ID that is not a MUST of ``profile``'s catalogue."""
+    """``fault: ID`` for every expected ID that is not a MUST or SHOULD of ``profile``'s catalogue, and
+    every ``should`` ID that is not a SHOULD of it."""
     requirements = catalogue.catalogue(profile)
-    return [
+
+    def level(rid: str) -> str:
+        return requirements[rid].level if rid in requirements else ""
+
+    found = [
         f"{e.fault}: {rid}"
         for e in expectations(profile).values()
         for rid in e.expect
-        if rid not in requirements or requirements[rid].level != "MUST"
+        if level(rid) not in ("MUST", "SHOULD")
+    ]
+    return found + [
+        f"{e.fault}: {rid}" for e in expectations(profile).values() for rid in e.should if level(rid) != "SHOULD"
     ]
 
 
@@ -80,6 +93,8 @@ class Row:
     verdict: str
     exit_code: int
     reported: list[str] = field(default_factory=list)
+    should: list[str] = field(default_factory=list)  # a benign fault's expected SHOULD failures
+    must_failed: bool = False
     requests: int = 0
     first_failure_request: int | None = None
     seconds: float = 0.0
@@ -101,6 +116,8 @@ class Row:
 
     @property
     def ok(self) -> bool:
+        if not self.harmful and self.should:  # conformant, but for exactly the SHOULDs it names (--strict)
+            return self.exit_code == 1 and not self.must_failed and set(self.reported) == set(self.should)
         if not self.harmful:
             return self.verdict == "conformant" and self.exit_code == 0
         return self.caught and self.replays
@@ -109,6 +126,8 @@ class Row:
     def outcome(self) -> str:
         if self.error and not self.verdict:
             return "ERROR"  # nothing was judged: neither killed nor passed
+        if not self.harmful and self.should:
+            return "passed, failing only the SHOULDs it names" if self.ok else "FALSE FAILURE"
         if not self.harmful:
             return "passed (no false failure)" if self.ok else "FALSE FAILURE"
         if not self.caught:
@@ -144,7 +163,7 @@ def run_one(
     rather than the end of the whole matrix."""
     faults = () if expectation.fault == BASELINE else (expectation.fault,)
     out = run_dir(reports, expectation.fault, profile)
-    row = Row(expectation.fault, expectation.harmful, list(expectation.expect), "", -1)
+    row = Row(expectation.fault, expectation.harmful, list(expectation.expect), "", -1, should=list(expectation.should))
     summary_path = out / "summary.json"
     # A summary left by an earlier selftest into the same reports would be read as this run's.
     summary_path.unlink(missing_ok=True)
@@ -161,6 +180,7 @@ def run_one(
         row.requests = summary["requests"]
         failed = [r for r in summary["requirements"] if r["status"] == "failed"]
         row.reported = sorted(r["id"] for r in failed)
+        row.must_failed = any(r["level"] == "MUST" for r in failed)
         firsts = [r["first_failure_request"] for r in failed if r.get("first_failure_request") is not None]
         row.first_failure_request = min(firsts) if firsts else None
         # A suite that could not collect or run its tests fails a run without failing a requirement:
@@ -217,7 +237,8 @@ def _run_suite(server: embedded.RunningServer, out: Path, max_examples: int, see
     """``oneroster-conformance run`` against ``server``, in a process of its own: its exit code, and
     the last line it wrote to stderr when it did not end with a verdict (0 or 1)."""
     argv = [sys.executable, "-m", "conformance", "run", *server.target_args(), "--reports", str(out)]
-    argv += ["--max-examples", str(max_examples), "--seed", str(seed), "--no-shrink"]
+    # --strict: a fault made for a consumer expectation (SHOULD) is killed by its failure alone.
+    argv += ["--max-examples", str(max_examples), "--seed", str(seed), "--no-shrink", "--strict"]
     try:
         done = subprocess.run(
             argv, env=server.environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
@@ -258,7 +279,7 @@ def markdown(rows: list[Row], profile: str = profiles.TIMEBACK) -> str:
     for r in rows:
         lines.append(
             f"| `{r.fault}` | {'yes' if r.harmful else 'no'} | {r.outcome}{' — ' + r.error if r.error else ''} | "
-            f"{', '.join(r.expected) or '—'} | {', '.join(r.reported) or '—'} | {_cell(r.replay_text)} | "
+            f"{', '.join(r.expected or r.should) or '—'} | {', '.join(r.reported) or '—'} | {_cell(r.replay_text)} | "
             f"{r.first_failure_request if r.first_failure_request is not None else '—'} | {r.requests} | "
             f"{r.seconds} |"
         )
@@ -279,6 +300,8 @@ def fault_table(profile: str = profiles.TIMEBACK) -> str:
     ]
     for fault in registry(profile).values():
         expected = ", ".join(fault.expect(profile)) if fault.harmful else "none: a conformant run"
+        if fault.should(profile):
+            expected = "SHOULD only: " + ", ".join(fault.should(profile))
         lines.append(
             f"| `{fault.name}` | {'harmful' if fault.harmful else 'benign'} | {fault.category} | "
             f"{', '.join(fault.profiles)} | {expected} | {'yes' if fault.in_ci(profile) else ''} | "

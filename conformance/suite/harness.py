@@ -208,6 +208,7 @@ class RunPlugin:
             errors=tuple(run.ledger.errors),
             cleanup=tuple(run.cleanup_errors),
             run_id=run.run_id,
+            strict=run.options.strict,
         )
         result = verdict.build(run.ledger, info)
         stopping.annotate(result, run.guard)  # a run cut short says so; what it never checked is skipped, with why

@@ -13,25 +13,25 @@ Pure: it reads the items, the declarations and the catalogue, and changes nothin
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from conformance import catalogue
 from conformance.checks import mapping
 from conformance.checks.registry import Declaration, declaration
-from conformance.contract.operations import ENTITY, Entity, Operation, by_id
+from conformance.contract.operations import ENTITY, Entity, Operation, by_id, operation_id
 
 # These words stand for whole services, as they always did: not for every ID that starts with them.
-ALIASES = {"PP": "powerpath", "GB": "gradebook", "GEN": "general"}
+ALIASES = {"PP": "powerpath", "GB": "gradebook", "GEN": "general", "INTEROP": "interoperability"}
 MODULE_AREAS = {
     "test_external_tests": "powerpath PP",
     "test_auth": "general GEN authentication",
     "test_machines": "gradebook GB",
     "test_records": "gradebook GB",
     "test_not_found": "gradebook GB",
+    "test_interop": "interoperability INTEROP",
 }
-_ID_WORD = re.compile(r"^(GEN|GB|PP)(-[A-Z0-9]+)+$")  # an ID or a prefix of one, at least one dash deep
+_ID_WORD = catalogue.ID_PATTERN  # an ID or a prefix of one, at least one dash deep
 
 
 def words(only: str | Iterable[str]) -> list[str]:
@@ -133,14 +133,10 @@ def _operations(declared: Declaration, entity: Entity | None, profile: str) -> l
         if "{" in written:
             if entity is None:
                 continue
-            name = written.format(Entity=_capital(entity.singular), Entities=_capital(entity.plural))
+            name = written.format(Entity=operation_id("", entity.singular), Entities=operation_id("", entity.plural))
         if name in table:
             found.append(table[name])
     return found
-
-
-def _capital(word: str) -> str:
-    return word[0].upper() + word[1:]
 
 
 @functools.cache

@@ -16,10 +16,10 @@ import pytest
 
 from conformance.checks import Recorder
 from conformance.checks.registry import validates
-from conformance.client import Exchange
-from conformance.contract.operations import Entity
+from conformance.client import Exchange, instant
+from conformance.contract.operations import Entity, operation_id
 from conformance.machines.base import record_of, records_of
-from conformance.machines.model import differences, instant
+from conformance.machines.model import differences
 from conformance.session.suite_session import SuiteSession, item_path
 from conformance.session.world import baseline
 from conformance.suite.judge import COMMON, entity_fixture, recorder_fixture  # noqa: F401 (fixtures)
@@ -29,10 +29,6 @@ from conformance.suite.judge import COMMON, entity_fixture, recorder_fixture  # 
 # where they show a fraction of one.
 GAP, FRACTION_GAP = 1.05, 0.05
 DATED = "category"  # the entity the dateLastModified walk uses: every profile has it, with no parent but the anchors
-
-
-def _capital(name: str) -> str:
-    return name[0].upper() + name[1:]
 
 
 def _modified(exchange: Exchange, entity: str) -> str | None:
@@ -113,20 +109,20 @@ def test_a_change_moves_date_last_modified_and_delta_sync_sees_it(suite: SuiteSe
     checks=COMMON, aspects=("success", "schema"), operations=("put{Entity}", "delete{Entity}", "get{Entity}"),
 )  # fmt: skip
 def test_a_record_written_again_after_its_deletion(entity: Entity, suite: SuiteSession, recorder: Recorder) -> None:
-    e, capital = entity, _capital(entity.singular)
+    e = entity
     sourced_id = suite.world.fresh_id(e.singular)
     path = item_path(e.singular, sourced_id)
     body = baseline(e.singular, suite.world, sourced_id)
     created = suite.send("PUT", path, json_body={e.singular: body})
-    recorder.judge(created, f"put{capital}", expect_success=True)
+    recorder.judge(created, operation_id("put", e.singular), expect_success=True)
     updated = suite.send("PUT", path, json_body={e.singular: {**body, "metadata": {"lifecycle": "updated"}}})
-    recorder.judge(updated, f"put{capital}", expect_success=True)
+    recorder.judge(updated, operation_id("put", e.singular), expect_success=True)
     deleted = suite.send("DELETE", path)
-    recorder.judge(deleted, f"delete{capital}", expect_success=True)
+    recorder.judge(deleted, operation_id("delete", e.singular), expect_success=True)
     if created.status not in (200, 201) or deleted.status != 204:
         pytest.skip("the record could not be created and deleted")
     again = suite.send("PUT", path, json_body={e.singular: body})
-    recorder.judge(again, f"put{capital}")
+    recorder.judge(again, operation_id("put", e.singular))
     if again.status is None or not 200 <= again.status < 300:
         recorder.observe(
             "GB-READ-PUT-AFTER-DELETE", f"a PUT to a deleted {e.singular}'s sourcedId is refused: {again.status}"
@@ -136,7 +132,7 @@ def test_a_record_written_again_after_its_deletion(entity: Entity, suite: SuiteS
         "GB-READ-PUT-AFTER-DELETE", f"a PUT to a deleted {e.singular}'s sourcedId writes it again: {again.status}"
     )
     got = suite.get(path)
-    recorder.judge(got, f"get{capital}", expect_success=True)
+    recorder.judge(got, operation_id("get", e.singular), expect_success=True)
     stored = record_of(got, e.singular)
     lost = differences(body, stored) if stored is not None else ["no record"]
     recorder.expect(

@@ -7,7 +7,7 @@ import pytest
 
 from conformance.checks import Recorder
 from conformance.checks.registry import validates
-from conformance.contract.operations import ENTITIES, Entity, Operation, operations
+from conformance.contract.operations import ENTITIES, Entity, Operation, operation_id, operations
 from conformance.session.suite_session import SuiteSession, item_path
 from conformance.session.world import baseline
 from conformance.suite.harness import RunPlugin
@@ -22,7 +22,7 @@ def test_unknown_record(entity: Entity, method: str, suite: SuiteSession, record
         pytest.skip("read-only run: writes are not sent")
     missing = suite.world.fresh_id(entity.singular) + "-never-created"
     exchange = suite.send(method, item_path(entity.singular, missing))
-    op = ("get" if method == "GET" else "delete") + entity.singular[0].upper() + entity.singular[1:]
+    op = operation_id("get" if method == "GET" else "delete", entity.singular)
     recorder.judge(exchange, op, expect_not_found=True)
 
 

@@ -20,6 +20,7 @@ import pytest
 from conformance.checks import Recorder
 from conformance.checks.registry import validates
 from conformance.contract import readings
+from conformance.contract.operations import operation_id
 from conformance.machines.base import record_of
 from conformance.session.suite_session import SuiteSession, item_path
 from conformance.session.world import baseline
@@ -64,10 +65,6 @@ PROBES: dict[str, Probe] = {
 UNKNOWN_FIELDS = "unknown-fields"
 
 
-def _capital(name: str) -> str:
-    return name[0].upper() + name[1:]
-
-
 def rows_probed_here(profile: str) -> list[readings.Row]:
     """The rows this module observes in ``profile``: those naming it, with a requirement there."""
     return [r for r in readings.rows() if r.probe == HERE and r.applies(profile) and r.requirement(profile)]
@@ -102,11 +99,11 @@ def test_write_probe(row: readings.Row, suite: SuiteSession, recorder: Recorder)
     sourced_id = suite.world.fresh_id(probe.entity)
     record = probe.change(baseline(probe.entity, suite.world, sourced_id))
     put = suite.send("PUT", item_path(probe.entity, sourced_id), json_body={probe.entity: record})
-    recorder.judge(put, "put" + _capital(probe.entity))
+    recorder.judge(put, operation_id("put", probe.entity))
     note = f"a {probe.entity} PUT with {probe.sent} is answered {put.status}"
     if put.status is not None and 200 <= put.status < 300:
         got = suite.get(item_path(probe.entity, sourced_id))
-        recorder.judge(got, "get" + _capital(probe.entity), expect_success=True)
+        recorder.judge(got, operation_id("get", probe.entity), expect_success=True)
         note += f" (accepted); GET then shows {_shown(record_of(got, probe.entity), probe.member)}"
     elif put.status in (400, 422):
         note += " (refused)"

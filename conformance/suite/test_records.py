@@ -8,8 +8,8 @@ import pytest
 
 from conformance.checks import Recorder
 from conformance.checks.registry import validates
-from conformance.contract.operations import ENTITIES, ENTITY, Entity, by_id, has_patch
-from conformance.machines.base import record_of
+from conformance.contract.operations import ENTITIES, ENTITY, Entity, by_id, has_patch, operation_id
+from conformance.machines.base import allocated_resolves, record_of
 from conformance.machines.model import differences
 from conformance.session.suite_session import SuiteSession, item_path
 from conformance.session.world import baseline
@@ -23,9 +23,8 @@ def _observe(recorder: Recorder, requirement: str, text: str) -> None:
         recorder.observe(requirement, text)
 
 
-def _op(prefix: str, e: Entity, plural: bool = False) -> str:
-    name = e.plural if plural else e.singular
-    return prefix + name[0].upper() + name[1:]
+def _op(verb: str, e: Entity, plural: bool = False) -> str:
+    return operation_id(verb, e.plural if plural else e.singular)
 
 
 @validates(
@@ -154,17 +153,14 @@ def test_a_bulk_post_answers_a_pair_per_record(suite: SuiteSession, recorder: Re
         allocated, sent = pair.get("allocatedSourcedId"), posted.get(str(pair.get("suppliedSourcedId")))
         if not isinstance(allocated, str) or not allocated or sent is None:
             continue
-        got = suite.get(item_path("result", allocated))
-        stored = record_of(got, "result")
-        lost = differences({k: v for k, v in sent.items() if k != "sourcedId"}, stored) if stored else ["no record"]
-        recorder.expect(
-            "GB-PAIRS-ALLOCATED-RESOLVES",
-            got.status == 200 and not lost,
-            got,
-            title=f"An allocatedSourcedId of a bulk POST of {BULK} results does not resolve to its result",
-            expected="GET /results/{allocatedSourcedId} → 200 with the posted members",
-            actual=f"status {got.status}; " + "; ".join(lost[:4]),
-            steps=(post, got),
+        allocated_resolves(
+            suite.send,
+            recorder,
+            "result",
+            allocated,
+            sent,
+            f"An allocatedSourcedId of a bulk POST of {BULK} results does not resolve to its result",
+            steps=(post,),
         )
 
 

@@ -1,7 +1,7 @@
 """The verdict of a run, as data: every catalogue requirement of the run's profile with its status
 (failed, passed, observed for INFO, or skipped with the reason). The verdict counts MUST
-requirements only. ``conformance.reporting`` renders it as summary.json, summary.md and the
-certificate.
+requirements, and SHOULD requirements too in a strict run (``--strict``). ``conformance.reporting``
+renders it as summary.json, summary.md and the certificate.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class RunInfo:
     errors: tuple[str, ...] = ()
     cleanup: tuple[str, ...] = ()
     run_id: str = ""  # the prefix of every sourcedId the run wrote
+    strict: bool = False  # failed SHOULD requirements count in the verdict
 
 
 def requirement_status(level: str, entry: Entry | None) -> str:
@@ -65,7 +66,8 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         if status == "skipped":
             row["reason"] = "; ".join(entry.skips) if entry and entry.skips else NOT_EXERCISED
         rows.append(row)
-    must_failed = any(r["status"] == "failed" and r["level"] == "MUST" for r in rows)
+    counted = ("MUST", "SHOULD") if info.strict else ("MUST",)
+    must_failed = any(r["status"] == "failed" and r["level"] in counted for r in rows)
     must = [r for r in rows if r["level"] == "MUST"]
     # A run that reached no target vouches for nothing: never conformant, whatever it skipped.
     silent = ledger.requests == 0
@@ -78,6 +80,7 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         "started_at": info.started_at,
         "duration_s": round(info.duration_s, 2),
         "requests": ledger.requests,
+        "strict": info.strict,
         "verdict": "non-conformant" if must_failed or info.errors or silent else "conformant",
         "counts": counts | {"must_total": len(must), "must_checked": sum(r["status"] != "skipped" for r in must)},
         "requirements": rows,

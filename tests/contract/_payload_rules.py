@@ -85,6 +85,9 @@ OUTSIDE: dict[str, Callable[[Sent, str], list[str]]] = {
     "date-only-score-date": lambda s, p: _places(
         s, lambda n, v: n == "scoreDate" and isinstance(v, str) and len(v) == 10
     ),
+    "date-time-score-date": lambda s, p: _places(
+        s, lambda n, v: n == "scoreDate" and isinstance(v, str) and len(v) > 10 and "T" in v
+    ),
     "body-id-mismatch": lambda s, p: [
         f"{at}/sourcedId" for at, r in s.records if s.path_id and r.get("sourcedId", s.path_id) != s.path_id
     ],
@@ -174,6 +177,8 @@ def repair(sent: Sent, profile: str) -> Any:
         dated = record.get("scoreDate")
         if "date-only-score-date" in chosen and isinstance(dated, str) and len(dated) == len("2024-09-02"):
             record["scoreDate"] = dated + "T00:00:00Z"
+        if "date-time-score-date" in chosen and isinstance(dated, str) and len(dated) > len("2024-09-02"):
+            record["scoreDate"] = dated[:10]  # what the reference server stores: its day (in UTC, as sent)
         if "body-id-mismatch" in chosen and sent.path_id is not None:
             record["sourcedId"] = sent.path_id
         status = record.get("scoreStatus")

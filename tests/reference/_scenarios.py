@@ -19,7 +19,7 @@ import httpx
 from conformance import profiles
 from conformance.reference.faults import registry
 
-from ._records import result
+from ._records import line_item, result
 from ._support import TLS, Api, G, ThreadServer, uid
 
 Scenario = Callable[[Api], bool]
@@ -80,6 +80,19 @@ class Probe:
         listed = api.get(f"{G}/results", params={"filter": f"sourcedId='{self.twice(api)[0]}'"}).json()["results"]
         return len(listed) == 2
 
+    def titled(self, api: Api, title: str) -> str:
+        """The title the server keeps of a new line item PUT with ``title``."""
+        sourced_id = uid("li")
+        api.put(f"{G}/lineItems/{sourced_id}", {"lineItem": line_item(sourced_id, profile=self.profile, title=title)})
+        return str(api.get(f"{G}/lineItems/{sourced_id}").json()["lineItem"]["title"])
+
+    def extra_credit(self, api: Api) -> Any:
+        """The score the server keeps of 300 given on a line item whose maximum is 100."""
+        line_item_id = uid("li")
+        body = line_item(line_item_id, profile=self.profile, resultValueMin=0, resultValueMax=100)
+        api.put(f"{G}/lineItems/{line_item_id}", {"lineItem": body})
+        return self.stored(api, line_item_id=line_item_id, score=300)["score"]
+
     def _result(self, sourced_id: str, **extra: Any) -> dict[str, Any]:
         return result(sourced_id, profile=self.profile, **extra)
 
@@ -103,6 +116,12 @@ def anonymous(api: Api, headers: dict[str, str] | None = None) -> httpx.Response
     return httpx.get(f"{api.base_url}{G}/results", headers=headers or {}, timeout=5, verify=TLS)
 
 
+def with_form_body(api: Api) -> httpx.Response:
+    """A collection GET that carries a form body, as Google Classroom's notebook sends its category GET."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    return api.request("GET", f"{G}/results", content=b"grant_type=client_credentials", headers=form)
+
+
 def code_minor(response: httpx.Response) -> str:
     return str(response.json()["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"])
 
@@ -122,11 +141,13 @@ def shared_scenarios(probe: Probe) -> dict[str, Scenario]:
         "put-returns-204": lambda api: probe.put(api)[1].status_code == 204,
         "delete-returns-200": lambda api: api.delete(f"{G}/results/{probe.put(api)[0]}").status_code == 200,
         "missing-returns-200": lambda api: missing(api).status_code == 200 and missing(api).json() == {},
+        "put-update-answers-204": lambda api: probe.twice(api)[2].status_code == 204,
         # validation
         "accept-invalid-body": lambda api: (
             api.put(f"{G}/results/{uid()}", {"result": {"score": "x"}}).status_code == 201
         ),
         "server-error-on-bad-enum": lambda api: probe.put(api, scoreStatus="graded")[1].status_code == 500,
+        "exempt-refused": lambda api: probe.put(api, scoreStatus="exempt")[1].status_code == 422,
         # errors
         "plain-text-errors": lambda api: missing(api).headers["content-type"].startswith("text/plain"),
         "wrong-code-minor": lambda api: code_minor(missing(api)) == "invaliddata",
@@ -140,6 +161,8 @@ def shared_scenarios(probe: Probe) -> dict[str, Scenario]:
         ),
         "round-scores": lambda api: probe.stored(api, score=87.6)["score"] == 88,
         "put-duplicates": probe.duplicated,
+        "title-cut-at-100": lambda api: probe.titled(api, "t" * 112) == "t" * 100,
+        "score-clamped-to-max": lambda api: probe.extra_credit(api) == 100,
         # DELETE
         "delete-unknown-204": lambda api: api.delete(f"{G}/results/{uid()}").status_code == 204,
         "delete-noop": lambda api: api.get(f"{G}/results/{probe.deleted(api)}").json()["result"]["status"] == "active",
@@ -155,6 +178,11 @@ def shared_scenarios(probe: Probe) -> dict[str, Scenario]:
         "benign-extra-metadata": lambda api: probe.stored(api, metadata={"k": 1})["metadata"] != {"k": 1},
         "benign-fractional-seconds": lambda api: bool(re.search(r"\.\d{6}Z$", probe.stored(api)["dateLastModified"])),
         "benign-hard-delete": lambda api: api.get(f"{G}/results/{probe.deleted(api)}").status_code == 404,
+        "benign-get-body-refused": lambda api: with_form_body(api).status_code == 400,
+        "benign-filter-two-predicates": lambda api: (
+            api.get(f"{G}/results", params={"filter": "status='active' AND score>'1' AND score<'9'"}).status_code == 400
+            and api.get(f"{G}/results", params={"filter": "status='active' AND score>'1'"}).status_code == 200
+        ),
         "benign-deleted-in-lists": lambda api: bool(
             api.get(f"{G}/results", params={"filter": f"sourcedId='{probe.deleted(api)}'"}).json()["results"]
         ),

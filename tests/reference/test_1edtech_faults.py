@@ -57,6 +57,14 @@ def _lists(api: Api) -> httpx.Response:
     return api.get(f"{G}/categories")
 
 
+def _bare_result_refused(api: Api) -> bool:
+    """Whether a result PUT without status, dateLastModified or its references' href and type is refused."""
+    sourced_id = uid("f")
+    sent = {key: value for key, value in result(sourced_id).items() if key not in ("status", "dateLastModified")}
+    sent.update(lineItem={"sourcedId": "li-any"}, student={"sourcedId": "fx-student-1"})
+    return api.put(f"{G}/results/{sourced_id}", {"result": sent}).status_code == 422
+
+
 SCENARIOS: dict[str, Scenario] = {
     **shared_scenarios(PROBE),
     # payload
@@ -98,6 +106,11 @@ SCENARIOS: dict[str, Scenario] = {
     "benign-charset": lambda api: _lists(api).headers["content-type"] == "application/json; charset=utf-8",
     "benign-link-header": lambda api: 'rel="next"' in PROBE.listed(api, limit=1)[1].headers.get("link", ""),
     "benign-server-allocated-ids": _allocated_elsewhere,
+    "benign-server-members-required": _bare_result_refused,
+    "benign-score-date-time-refused": lambda api: (
+        PROBE.put(api, scoreDate="2024-03-01T10:00:00.000Z")[1].status_code == 422
+    ),
+    "limit-capped-at-3000": lambda api: api.get(f"{G}/results", params={"limit": 10_000}).status_code == 400,
     "benign-error-details": lambda api: (
         "imsx_error_details" in api.put(f"{G}/results/{uid()}", {"result": {"score": "x"}}).json()
     ),

@@ -11,7 +11,7 @@ import pytest
 from conformance import profiles
 from conformance.reference.faults import REGISTRY, Faults, UnknownFault, parse
 
-from ._records import assessment_line_item, line_item, result
+from ._records import assessment_line_item, category, line_item, result
 from ._scenarios import Probe, Scenario, Serve, assert_the_fault_shows, missing, shared_scenarios, undeclared
 from ._support import Api, G, assert_valid, uid
 
@@ -105,6 +105,12 @@ def _went_backwards(api: Api) -> bool:
     return bool(second.json()["result"]["dateLastModified"] < first.json()["result"]["dateLastModified"])
 
 
+def _status_required(api: Api) -> bool:
+    """Whether a category PUT without the status TimeBack's schema requires of it is refused."""
+    sent = {key: value for key, value in category(title="No status").items() if key != "status"}
+    return api.put(f"{G}/categories/{uid()}", {"category": sent}).status_code == 422
+
+
 SCENARIOS: dict[str, Scenario] = {
     **shared_scenarios(PROBE),
     # payload
@@ -159,6 +165,8 @@ SCENARIOS: dict[str, Scenario] = {
     "benign-put-200-on-update": lambda api: PROBE.twice(api)[2].status_code == 200,
     "benign-x-total-count": lambda api: "x-total-count" in api.get(f"{G}/results").headers,
     "benign-charset": lambda api: api.get(f"{G}/results").headers["content-type"] == "application/json; charset=utf-8",
+    "benign-put-create-answers-200": lambda api: PROBE.put(api)[1].status_code == 200,
+    "benign-server-members-required": _status_required,
 }
 
 

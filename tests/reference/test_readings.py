@@ -25,7 +25,8 @@ BOTH = pytest.mark.parametrize("profile", [TIMEBACK, OFFICIAL])
 READINGS = (
     "benign-null-metadata-rejected",
     "benign-null-as-absent",
-    "benign-lenient-requests",
+    "benign-server-members-required",
+    "benign-score-date-time-refused",
     "benign-empty-strings-rejected",
     "benign-numeric-strings-coerced",
     "benign-unknown-fields-ignored",
@@ -120,19 +121,21 @@ def test_a_null_optional_member_is_read_as_absent_by_the_variant(serve: Serve, p
     assert_imsx(_put(variant, "results", "result", {**sent, "lineItem": None}, uid("r")), 422, "invaliddata")
 
 
-def test_timeback_writes_may_leave_out_status_with_the_variant(serve: Serve) -> None:
-    correct, variant = _servers(serve, "benign-lenient-requests", TIMEBACK)
+def test_timeback_writes_may_leave_out_status_unless_the_variant_requires_it(serve: Serve) -> None:
+    correct, variant = _servers(serve, "benign-server-members-required", TIMEBACK)
     sent = {key: value for key, value in category(title="No status").items() if key != "status"}
-    _refused_at(_put(correct, "categories", "category", sent, uid("c")), "/category/status")
     sourced_id = uid("c")
-    assert _put(variant, "categories", "category", sent, sourced_id).status_code == 201
-    stored = _stored(variant, "categories", "category", sourced_id)
+    assert _put(correct, "categories", "category", sent, sourced_id).status_code == 201
+    stored = _stored(correct, "categories", "category", sourced_id)
     assert stored["status"] == "active" and stored["dateLastModified"]
+    _refused_at(_put(variant, "categories", "category", sent, uid("c")), "/category/status")
 
 
-def test_a_google_classroom_line_item_is_taken_by_the_official_variant(serve: Serve) -> None:
+def test_a_google_classroom_line_item_is_taken_unless_the_official_variant_requires_every_member(
+    serve: Serve,
+) -> None:
     """Google Classroom's grade sync PUTs a line item with bare references and no server-set members."""
-    correct, variant = _servers(serve, "benign-lenient-requests", OFFICIAL)
+    correct, variant = _servers(serve, "benign-server-members-required", OFFICIAL)
     sourced_id = uid("li")
     sent = {
         "sourcedId": sourced_id,
@@ -146,14 +149,14 @@ def test_a_google_classroom_line_item_is_taken_by_the_official_variant(serve: Se
         "category": {"sourcedId": "fx-category-1"},
         "school": {"sourcedId": "fx-school-1"},
     }
-    assert_imsx(_put(correct, "lineItems", "lineItem", sent, sourced_id), 422, "invaliddata")
-    assert correct.get(f"{G}/lineItems/{sourced_id}").status_code == 404
-    assert _put(variant, "lineItems", "lineItem", sent, sourced_id).status_code == 201
-    answer = variant.get(f"{G}/lineItems/{sourced_id}").json()
+    assert_imsx(_put(variant, "lineItems", "lineItem", sent, sourced_id), 422, "invaliddata")
+    assert variant.get(f"{G}/lineItems/{sourced_id}").status_code == 404
+    assert _put(correct, "lineItems", "lineItem", sent, sourced_id).status_code == 201
+    answer = correct.get(f"{G}/lineItems/{sourced_id}").json()
     assert_valid("lineItem.single", answer, OFFICIAL)
     stored = answer["lineItem"]
     assert stored["status"] == "active"
-    base = variant.base_url + "/ims/oneroster"
+    base = correct.base_url + "/ims/oneroster"
     assert stored["class"] == {
         "href": f"{base}/rostering/v1p2/classes/fx-class-1",
         "sourcedId": "fx-class-1",
@@ -165,9 +168,44 @@ def test_a_google_classroom_line_item_is_taken_by_the_official_variant(serve: Se
     assert stored["category"]["href"] == f"{base}/gradebook/v1p2/categories/fx-category-1"
     # What the client did send of a reference is kept.
     kept = {**sent, "class": {"sourcedId": "fx-class-1", "href": "https://sis.example.org/c/1"}}
-    assert _put(variant, "lineItems", "lineItem", kept, sourced_id).status_code == 201
-    stored = _stored(variant, "lineItems", "lineItem", sourced_id)
+    assert _put(correct, "lineItems", "lineItem", kept, sourced_id).status_code == 201
+    stored = _stored(correct, "lineItems", "lineItem", sourced_id)
     assert stored["class"] == {"href": "https://sis.example.org/c/1", "sourcedId": "fx-class-1", "type": "class"}
+
+
+@BOTH
+def test_what_no_reading_lets_a_write_leave_out_is_still_refused(serve: Serve, profile: str) -> None:
+    api = serve(profile=profile)[1]
+    for plural, singular, sent, missing in (
+        ("lineItems", "lineItem", line_item(uid("li"), profile=profile), "title"),
+        ("results", "result", result(uid("r"), profile=profile), "lineItem"),
+        ("scoreScales", "scoreScale", score_scale(uid("s"), profile=profile), "type"),  # not a reference's
+    ):
+        without = {key: value for key, value in sent.items() if key != missing}
+        _refused_at(_put(api, plural, singular, without, uid()), f"/{singular}/{missing}")
+    archived = result(uid("r"), profile=profile, status="archived")
+    _refused_at(_put(api, "results", "result", archived, uid("r")), "/result/status")
+
+
+def _dated(api: Api, score_date: str, sourced_id: str | None = None) -> httpx.Response:
+    """PUT an official result whose scoreDate is ``score_date``."""
+    sourced_id = sourced_id or uid("r")
+    return _put(api, "results", "result", result(sourced_id, profile=OFFICIAL, scoreDate=score_date), sourced_id)
+
+
+def test_an_official_date_time_score_date_is_stored_as_its_day_unless_the_variant_refuses_it(serve: Serve) -> None:
+    """Google Classroom's grade sync sends scoreDate as a date-time; the binding types it a date."""
+    correct, variant = _servers(serve, "benign-score-date-time-refused", OFFICIAL)
+    for sent, day in (("2024-03-01T10:00:00.000Z", "2024-03-01"), ("2024-03-01T22:30:00-05:00", "2024-03-02")):
+        sourced_id = uid("r")
+        assert _dated(correct, sent, sourced_id).status_code == 201
+        answer = correct.get(f"{G}/results/{sourced_id}").json()
+        assert_valid("result.single", answer, OFFICIAL)
+        assert answer["result"]["scoreDate"] == day  # the day in UTC
+        _refused_at(_dated(variant, sent), "scoreDate")
+    # A date, the documented value, is taken by both; what is neither is refused by both.
+    assert _dated(variant, "2024-03-01").status_code == 201
+    _refused_at(_dated(correct, "today"), "scoreDate")
 
 
 @BOTH

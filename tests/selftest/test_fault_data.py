@@ -69,12 +69,16 @@ def test_a_variant_is_on_only_for_its_own_entity() -> None:
 
 
 @pytest.mark.parametrize("profile", profiles.NAMES)
-def test_every_expected_requirement_is_a_must_of_the_profile(profile: str) -> None:
+def test_every_expected_requirement_is_a_must_or_should_of_the_profile(profile: str) -> None:
+    """A harmful fault is caught by MUSTs, or by the SHOULD of the consumer expectation it breaks; a
+    benign one names, at most, the SHOULDs a real client would trip over with it."""
     assert unknown_requirements(profile) == []
-    musts = {rid for rid, r in catalogue.catalogue(profile).items() if r.level == "MUST"}
+    levels = {rid: r.level for rid, r in catalogue.catalogue(profile).items()}
     for name, fault in registry(profile).items():
         expected = set(expectations(profile)[name].expect)
-        assert bool(expected) == fault.harmful and expected <= musts, (name, expected - musts)
+        assert bool(expected) == fault.harmful, name
+        assert {levels.get(rid) for rid in expected} <= {"MUST", "SHOULD"}, (name, expected)
+        assert {levels.get(rid) for rid in fault.should(profile)} <= {"SHOULD"}, (name, fault.should(profile))
 
 
 @pytest.mark.parametrize("profile", profiles.NAMES)
@@ -88,7 +92,10 @@ def test_selftest_list_prints_the_data_as_a_markdown_table(profile: str, capsys:
     assert [row[0] for row in rows] == [f"`{name}`" for name in faults]
     for fault, row in zip(faults.values(), rows, strict=True):
         assert row[1:4] == ["harmful" if fault.harmful else "benign", fault.category, ", ".join(fault.profiles)]
-        assert row[4] == (", ".join(fault.expect(profile)) if fault.harmful else "none: a conformant run")
+        benign = (
+            "SHOULD only: " + ", ".join(fault.should(profile)) if fault.should(profile) else "none: a conformant run"
+        )
+        assert row[4] == (", ".join(fault.expect(profile)) if fault.harmful else benign)
         assert row[5] == ("yes" if fault.in_ci(profile) else "")
         assert row[6].replace("\\", "") == fault.describe(profile)
 
@@ -127,6 +134,9 @@ GOOD = '[fault.x-y]\ncategory = "c"\ndescription = "d"\n'
         ('[fault.X_Y]\ncategory = "c"\ndescription = "d"\nexpect = ["A"]\n', "lower-case words"),
         (GOOD + 'expect = ["A"]\n' + GOOD, "x-y"),  # the same fault twice: a TOML error naming it
         ('[faults.x-y]\ncategory = "c"\n', "unknown top-level key"),
+        (GOOD + 'expect = ["A"]\nshould = ["B"]\n', "'should' is for benign faults"),
+        (GOOD + "harmful = false\nshould = []\n", "should must be a non-empty list"),
+        (GOOD + 'harmful = false\nshould = { timeback = ["A"] }\n', "a should table names each of the profiles"),
     ],
 )
 def test_the_loader_refuses_data_that_would_mislead(text: str, message: str) -> None:
@@ -139,6 +149,12 @@ def test_an_expect_table_gives_each_profile_its_own_requirement() -> None:
     assert (fault.expect(profiles.TIMEBACK), fault.expect(profiles.ONEEDTECH)) == (("A",), ("B",))
     assert (fault.in_ci(profiles.TIMEBACK), fault.in_ci(profiles.ONEEDTECH)) == (False, True)
     assert fault.profiles == (profiles.TIMEBACK, profiles.ONEEDTECH) and fault.harmful
+
+
+def test_a_benign_fault_may_name_the_shoulds_a_real_client_trips_over() -> None:
+    (fault,) = load(GOOD + 'harmful = false\nshould = { 1edtech = ["INTEROP-B"], timeback = [] }\n')
+    assert not fault.harmful and fault.expect(profiles.ONEEDTECH) == ()
+    assert (fault.should(profiles.TIMEBACK), fault.should(profiles.ONEEDTECH)) == ((), ("INTEROP-B",))
 
 
 def test_the_package_data_is_the_registry() -> None:

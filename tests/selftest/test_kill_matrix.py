@@ -39,8 +39,8 @@ def test_every_harmful_fault_has_an_expectation_citing_known_requirements() -> N
         entry = table[name]
         if fault.harmful:
             assert entry.expect, f"{name} has no expected requirement"
-            for requirement in entry.expect:
-                assert catalogue.get(requirement, profiles.TIMEBACK).level == "MUST", (
+            for requirement in entry.expect:  # the matrix runs --strict: a SHOULD fails a run too
+                assert catalogue.get(requirement, profiles.TIMEBACK).level in ("MUST", "SHOULD"), (
                     f"{name}: {requirement} cannot fail a run"
                 )
         else:
@@ -79,6 +79,25 @@ def test_each_profile_writes_its_own_matrix(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "kill-matrix-1edtech.json").read_text(encoding="utf-8"))[0]["profile"] == OFFICIAL
     assert run_dir(tmp_path, "benign-gzip") == tmp_path / "benign-gzip"
     assert run_dir(tmp_path, BASELINE, OFFICIAL) == tmp_path / "1edtech" / "baseline"
+
+
+@pytest.mark.parametrize(
+    ("code", "reported", "must_failed", "ok"),
+    [
+        (1, ["INTEROP-TOKEN-EXTRA-SCOPES"], False, True),
+        (0, [], False, False),  # the SHOULD it names did not fail: the data is wrong, or the check is blind
+        (1, ["INTEROP-TOKEN-EXTRA-SCOPES", "INTEROP-EXEMPT"], False, False),  # a SHOULD it does not name
+        (1, ["GB-CATEGORY-GET", "INTEROP-TOKEN-EXTRA-SCOPES"], True, False),  # a MUST: not benign at all
+    ],
+)
+def test_a_benign_fault_with_shoulds_passes_only_when_exactly_those_fail(
+    code: int, reported: list[str], must_failed: bool, ok: bool
+) -> None:
+    verdict = "non-conformant" if code else "conformant"
+    row = Row("benign-unknown-scope-refused", False, [], verdict, code, reported, should=["INTEROP-TOKEN-EXTRA-SCOPES"])
+    row.must_failed = must_failed
+    assert row.ok == ok
+    assert row.outcome == ("passed, failing only the SHOULDs it names" if ok else "FALSE FAILURE")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from conformance.checks import mapping
 from conformance.contract.operations import ENTITIES, by_id, operations
 
 PACKAGE = Path(catalogue.__file__).resolve().parents[1]
-LITERAL_ID = re.compile(r"""["'`]((?:GEN|GB|PP)-[A-Z0-9-]*[A-Z0-9])["'`]""")
+LITERAL_ID = re.compile(r"""["'`]((?:GEN|GB|PP|INTEROP)-[A-Z0-9-]*[A-Z0-9])["'`]""")
 REPOSITORY = PACKAGE.parent
 
 

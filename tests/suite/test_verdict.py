@@ -3,6 +3,7 @@ requirements it did not check."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from conformance import catalogue, profiles
@@ -53,3 +54,20 @@ def test_unchecked_musts_are_counted_and_named_everywhere() -> None:
     assert all(f"`{r['id']}`" in markdown for r in unchecked)
     page = certificate.render(result)
     assert f"5 of {len(MUSTS)}" in page and f"{len(MUSTS) - 5} not checked" in page
+
+
+def test_a_failed_should_counts_only_under_strict() -> None:
+    ledger = _ledger(100, MUSTS)
+    ledger.failed("INTEROP-EXTRA-CREDIT", "[INTEROP-EXTRA-CREDIT] SHOULD — the score was clamped", "curl …")
+    lenient = build(ledger, INFO)
+    assert lenient["verdict"] == "conformant" and lenient["strict"] is False
+    assert "1 SHOULD requirement(s) did: INTEROP-EXTRA-CREDIT; --strict counts them" in explain(lenient)
+    strict = build(ledger, replace(INFO, strict=True))
+    assert strict["verdict"] == "non-conformant" and strict["strict"] is True
+    assert explain(strict).startswith(
+        "non-conformant (--strict): no MUST requirement failed, but 1 SHOULD requirement(s) did (INTEROP-EXTRA-CREDIT)"
+    )
+    # An INFO requirement's failure is an observation: never counted, strict or not.
+    observed = _ledger(100, MUSTS)
+    observed.failed("INTEROP-LIMIT-10000", "a page of 10,000 was refused", "curl …")
+    assert build(observed, replace(INFO, strict=True))["verdict"] == "conformant"

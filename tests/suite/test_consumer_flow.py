@@ -1,0 +1,75 @@
+"""Google Classroom's grade sync: the ``consumer-flow`` command, and the INTEROP requirements a run
+records from the same flow (SHOULD: they fail the verdict only under ``--strict``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance import profiles
+from conformance.reference import embedded
+from tests._cli import against, cli
+
+STEP = re.compile(r"^(pass|FAIL|note|skip) +(\d+\.\d|—) ms  ")
+
+
+def _steps(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if STEP.match(line)]
+
+
+@pytest.mark.parametrize("profile", profiles.NAMES)
+def test_the_grade_sync_passes_against_the_reference_server(profile: str, tmp_path: Path) -> None:
+    out = cli("consumer-flow", "--profile", profile, reports=tmp_path / "r")
+    assert out.code == 0, out.stdout + out.stderr
+    steps = _steps(out.stdout)
+    # Token, categories, line item created, listed, edited, listed; result created, listed, extra
+    # credit, listed, exempt, listed, deleted, gone; line item deleted, gone; a page of 10,000.
+    assert len(steps) == 17, out.stdout
+    assert not [s for s in steps if s.startswith(("FAIL", "skip"))], out.stdout
+    assert all(STEP.match(s).group(2) != "—" for s in steps), "every step sent shows its latency"  # type: ignore[union-attr]
+    assert "a title of 112 characters" in out.stdout and "score 300" in out.stdout
+    assert re.search(r"grade sync: all 17 steps passed; 17 requests, mean latency \d+\.\d ms", out.stderr)
+
+
+def test_a_step_the_server_breaks_fails_the_flow_and_says_what_was_expected(tmp_path: Path) -> None:
+    out = cli(
+        "consumer-flow", "--profile", "1edtech", "--fault", "benign-unknown-scope-refused", reports=tmp_path / "r"
+    )
+    assert out.code == 1, out.stdout + out.stderr
+    (token,) = [s for s in _steps(out.stdout) if "Get OAuth Token" in s]
+    assert (
+        token.startswith("FAIL") and "expected status 200 with an access_token" in token and "got status 400" in token
+    )
+    assert "1 of" in out.last_line and "step(s) failed" in out.last_line
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--base-url", "http://127.0.0.1:9", "--token", "x" * 12, "--fault", "drop-score-date"], 2, "--fault"),
+        (["--base-url", "http://127.0.0.1:9", "--token", "x" * 12], 3, "unreachable"),
+        (["--fault", "no-such-fault"], 2, "no-such-fault"),
+    ],
+)
+def test_bad_input_is_one_line_and_an_exit_code(args: list[str], code: int, words: str, tmp_path: Path) -> None:
+    out = cli("consumer-flow", *args, reports=tmp_path / "r")
+    assert out.code == code, out.stdout + out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr, out.stderr
+
+
+def test_a_consumer_expectation_fails_the_verdict_only_under_strict(tmp_path: Path) -> None:
+    with embedded.start(faults=("benign-unknown-scope-refused",), profile=profiles.ONEEDTECH) as server:
+        lenient = against(server, "--profile", "1edtech", "--only", "INTEROP", reports=tmp_path / "a")
+        strict = against(server, "--profile", "1edtech", "--only", "INTEROP", "--strict", reports=tmp_path / "b")
+    assert lenient.code == 0 and lenient.summary["verdict"] == "conformant", lenient.stderr[-1500:]
+    assert lenient.failed() == ["INTEROP-TOKEN-EXTRA-SCOPES"]
+    assert "--strict counts them" in lenient.last_line
+    assert strict.code == 1 and strict.summary["verdict"] == "non-conformant" and strict.summary["strict"] is True
+    assert strict.failed() == ["INTEROP-TOKEN-EXTRA-SCOPES"]
+    assert strict.last_line.startswith("oneroster-conformance: non-conformant (--strict)")
+    (message,) = strict.messages()
+    assert "Google Classroom's grade sync would stop here: Get OAuth Token" in message
+    assert "Google Classroom OneRoster 1.2 conformance notebook" in message
