@@ -45,7 +45,7 @@ class Inputs:
     result_id: str
 
 
-def page_size(dialect: Dialect, big_page_served: bool = True) -> int:
+def page_size(dialect: Dialect, big_page_served: bool) -> int:
     """The page the flow's lists ask for: Google's 10,000, or the dialect's documented maximum below
     it; when the target refused 10,000 (a step of its own), the documented maximum or 3,000, so that
     one refusal does not hide what every later list would show."""
@@ -97,7 +97,7 @@ class _Flow:
     def __init__(self, channel: Channel, inputs: Inputs, dialect: Dialect) -> None:
         self.channel, self.inputs, self.dialect = channel, inputs, dialect
         self.steps: list[Step] = []
-        self.limit = page_size(dialect)
+        self.limit: int  # the lists' page size, known once the big page has been asked for
         class_path = f"{GRADEBOOK}/classes/{quote(inputs.class_id, safe='')}"
         self.line_items = f"{class_path}/lineItems"
         self.results = f"{self.line_items}/{quote(inputs.line_item_id, safe='')}/results"
@@ -230,7 +230,7 @@ class _Flow:
             "the new line item listed for its class",
         )
         edited = self.channel.send("PUT", self.line_item_path, body=self.line_item(LONG_TITLE, category))
-        note = " (the notebook prefers 200 for a replaced record)" if edited.status == 201 else ""
+        note = "the notebook prefers 200 for a replaced record" if edited.status == 201 else ""
         self.add(answered("PutLineItem Edit", "INTEROP-PUT-UPDATE-STATUS", edited, (200, 201), note))
         self.look(
             "Assignment Title Limit",
@@ -242,18 +242,12 @@ class _Flow:
             f"the {len(LONG_TITLE)}-character title listed whole",
         )
         self._results()
-        deleted = self.channel.send("DELETE", self.line_item_path)
-        self.add(answered("DeleteLineItem", "INTEROP-DELETE-GONE", deleted, (200, 204)))
-        if deleted.status in (200, 204):
-            self.look(
-                "Line item deleted",
-                "INTEROP-DELETE-GONE",
-                self.line_items,
-                "lineItems",
-                self.inputs.line_item_id,
-                _gone,
-                "the line item gone from its class's list",
-            )
+        self.delete(
+            ("DeleteLineItem", "Line item deleted"),
+            self.line_item_path,
+            (self.line_items, "lineItems", self.inputs.line_item_id),
+            "the line item gone from its class's list",
+        )
         return self.steps
 
     def _results(self) -> None:
@@ -297,18 +291,19 @@ class _Flow:
             _exempt,
             "scoreStatus 'exempt'",
         )
-        deleted = self.channel.send("DELETE", self.result_path)
-        self.add(answered("DeleteResult", "INTEROP-DELETE-GONE", deleted, (200, 204)))
+        self.delete(
+            ("DeleteResult", "Result deleted"),
+            self.result_path,
+            (self.results, "results", self.inputs.result_id),
+            "the result gone from its line item's list",
+        )
+
+    def delete(self, names: tuple[str, str], path: str, listed_in: tuple[str, str, str], expected: str) -> None:
+        """DELETE the record at ``path``; when the target says it did, look for it in its list."""
+        deleted = self.channel.send("DELETE", path)
+        self.add(answered(names[0], "INTEROP-DELETE-GONE", deleted, (200, 204)))
         if deleted.status in (200, 204):
-            self.look(
-                "Result deleted",
-                "INTEROP-DELETE-GONE",
-                self.results,
-                "results",
-                self.inputs.result_id,
-                _gone,
-                "the result gone from its line item's list",
-            )
+            self.look(names[1], "INTEROP-DELETE-GONE", *listed_in, _gone, expected)
 
     def _big_page(self) -> bool:
         """A page of 10,000 of the class's line items: whether the target served it."""
@@ -350,32 +345,3 @@ def run(channel: Channel, inputs: Inputs, dialect: Dialect) -> list[Step]:
     """Every step of the grade sync against ``channel``'s target, in the notebook's order; a step that
     needs a record an earlier step did not create is skipped, with why."""
     return _Flow(channel, inputs, dialect).run()
-
-
-def requirements() -> tuple[str, ...]:
-    """Every requirement a step may speak to."""
-    return (
-        "INTEROP-TOKEN-EXTRA-SCOPES",
-        "INTEROP-GET-IGNORES-BODY",
-        "INTEROP-PUT-CREATE-201",
-        "INTEROP-PUT-UPDATE-STATUS",
-        "INTEROP-TITLE-WHOLE",
-        "INTEROP-RESULT-MINIMAL",
-        "INTEROP-EXTRA-CREDIT",
-        "INTEROP-EXEMPT",
-        "INTEROP-DELETE-GONE",
-        "INTEROP-LIMIT-10000",
-    )
-
-
-def summary_lines(steps: list[Step]) -> list[str]:
-    """One line per step: verdict, name, latency, what came back against what was expected."""
-    lines = []
-    for step in steps:
-        latency = f"{step.latency_ms:7.1f} ms" if step.latency_ms is not None else "      — ms"
-        mark = {"pass": "pass", "fail": "FAIL", "note": "note", "skip": "skip"}[step.verdict]
-        detail = step.actual if step.verdict == "pass" else f"expected {step.expected}; got {step.actual or '—'}"
-        if step.verdict == "skip":
-            detail = f"not sent: {step.expected}"
-        lines.append(f"{mark}  {latency}  {step.name}: {detail}")
-    return lines

@@ -21,6 +21,7 @@ class Step:
     expected: str
     actual: str = ""
     exchange: Exchange | None = None
+    note: str = ""  # what the consumer prefers among the answers it accepts, when it got the other one
 
     @property
     def latency_ms(self) -> float | None:
@@ -45,7 +46,7 @@ def status(exchange: Exchange) -> str:
 def answered(name: str, requirement: str | None, exchange: Exchange, accepted: tuple[int, ...], note: str = "") -> Step:
     expected = "status " + " or ".join(map(str, accepted))
     if exchange.status in accepted:
-        return Step(name, requirement, "pass", expected, status(exchange) + note, exchange)
+        return Step(name, requirement, "pass", expected, status(exchange), exchange, note)
     return Step(name, requirement, "fail", expected, status(exchange), exchange)
 
 
@@ -58,6 +59,8 @@ def summary_lines(steps: list[Step]) -> list[str]:
         detail = (
             step.actual if step.verdict in ("pass", "note") else f"expected {step.expected}; got {step.actual or '—'}"
         )
+        if step.note:
+            detail += f" ({step.note})"
         if step.verdict == "skip":
             detail = f"not sent: {step.expected}"
         lines.append(f"{mark}  {latency}  {step.name}: {detail}")

@@ -25,7 +25,10 @@ def _run_in_process(server: Any, reports: Path, *extra: str) -> tuple[int, dict[
         code = cli.main(
             ["run", *server.target_args(), "--client-secret", server.client_secret, "--reports", str(reports), *extra]
         )
-    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    written = reports / "summary.json"
+    # A run that ends without a summary says why: its exit code and the end of what it printed.
+    assert written.is_file(), f"exit {code}, no summary.json; stderr ends: {err.getvalue()[-3000:]}"
+    summary = json.loads(written.read_text(encoding="utf-8"))
     return int(code), summary, err.getvalue()
 
 
