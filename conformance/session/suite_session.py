@@ -23,6 +23,7 @@ from conformance.client import STOPPED_ANSWERING, Exchange, Origin, SuiteClient,
 from conformance.contract import openapi
 from conformance.contract.operations import ENTITY, GRADEBOOK, POWERPATH, Operation, by_id
 from conformance.guard import RunStopped
+from conformance.session import generation_view
 from conformance.session.world import World, baseline
 from conformance.session.write_log import WriteLog
 from conformance.target import Target
@@ -37,9 +38,10 @@ _SCHEMATHESIS_CONFIG = {
 
 @functools.cache
 def api_schema(reading: str, profile: str) -> Any:
-    """The schemathesis schema of a profile's OpenAPI document under a reading."""
+    """The schemathesis schema of a profile's OpenAPI document under a reading, seen as the case
+    generator should see it (``generation_view``)."""
     config = SchemathesisConfig.from_dict(_SCHEMATHESIS_CONFIG)
-    document = openapi.load(reading, profile)  # type: ignore[arg-type]
+    document = generation_view.for_generation(openapi.load(reading, profile), reading, profile)  # type: ignore[arg-type]
     schema = schemathesis.openapi.from_dict(document, config=config)
     settle_heap(collect=False)  # the schema lives as long as the process
     return schema

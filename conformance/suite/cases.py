@@ -37,6 +37,23 @@ def _filters(session: SuiteSession) -> tuple[str, ...]:
     )
 
 
+# A URL carries a path parameter as a non-empty string segment: a string parameter that asks for no
+# more than that admits every value a request can carry.
+_SENDABLE_ANYWAY = {"type", "minLength", "description", "title", "example"}
+
+
+def negatable(operation: Any) -> bool:
+    """Whether schemathesis can draw a negative case of ``operation`` (an ``APIOperation`` of the lenient
+    document) at all. When it cannot, it says so only after exhausting its draws, seconds per test."""
+    if any(list(part) for part in (operation.body, operation.query, operation.headers, operation.cookies)):
+        return True
+    for parameter in operation.path_parameters:
+        schema = parameter.definition.get("schema", {})
+        if schema.get("type") != "string" or not set(schema) <= _SENDABLE_ANYWAY or schema.get("minLength", 0) > 1:
+            return True
+    return False
+
+
 def _path_negated(case: Any) -> bool:
     meta = getattr(case, "meta", None)
     return bool(meta is not None and meta.is_negative_at(ParameterLocation.PATH))

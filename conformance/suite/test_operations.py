@@ -23,7 +23,7 @@ from conformance.checks.registry import validates
 from conformance.checks.responses import RESPONSE_CHECKS
 from conformance.contract.operations import Operation, operations
 from conformance.session.suite_session import SuiteSession, api_schema
-from conformance.suite.cases import prepare_negative, prepare_positive, send_case
+from conformance.suite.cases import negatable, prepare_negative, prepare_positive, send_case
 from conformance.suite.harness import RunPlugin
 from conformance.suite.judge import recorder_fixture  # noqa: F401 (a fixture)
 
@@ -46,7 +46,11 @@ def test_operation(op: Operation, mode: str, suite: SuiteSession, recorder: Reco
     if op.service == "powerpath" and not suite.world.fixtures.external_lessons:
         pytest.skip("the fixtures name no external-test lesson")
     reading, generation = MODES[mode]
-    strategy = api_schema(reading, suite.target.profile)[op.path][op.method].as_strategy(generation_mode=generation)
+    operation = api_schema(reading, suite.target.profile)[op.path][op.method]
+    unsatisfiable = f"no {mode} case can be generated for {op.id}: its parameters admit every value"
+    if mode == "negative" and not negatable(operation):
+        pytest.skip(unsatisfiable)
+    strategy = operation.as_strategy(generation_mode=generation)
     prepare = prepare_positive if mode == "positive" else prepare_negative
 
     @seed(suite.options.seed ^ zlib.crc32(f"{op.id}/{mode}".encode()))
@@ -67,4 +71,4 @@ def test_operation(op: Operation, mode: str, suite: SuiteSession, recorder: Reco
     try:
         run()
     except Unsatisfiable:
-        pytest.skip(f"no {mode} case can be generated for {op.id}: its parameters admit every value")
+        pytest.skip(unsatisfiable)
