@@ -16,10 +16,11 @@ Secrets (the client secret, the token) are never printed or written: the token r
 on its command line only, and its HAR report (used to count its requests) is deleted once read.
 
     .venv/bin/python benchmarks/bench.py [--max-examples N] [--seed N] [--skip-schemathesis]
-        [--profile P] [--baseline REV]
+        [--profile P] [--baseline REV] [--latency 0,50,150]
 
 ``--baseline REV`` adds the same default run from the project at an earlier git revision (run with
 this environment's packages): this tree's requests and wall time must stay within 10 % of it.
+``--latency`` adds the rows of ``latency.py``: the same runs against a server that far away.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import latency
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -176,12 +178,20 @@ def _env() -> dict[str, str]:
 
 
 def _timed(
-    argv: list[str], log: Path, server: int | None = None, cwd: Path = ROOT, pythonpath: Path | None = None
+    argv: list[str],
+    log: Path,
+    server: int | None = None,
+    cwd: Path = ROOT,
+    pythonpath: Path | None = None,
+    secret: str | None = None,
 ) -> tuple[float, int, Usage]:
     """Run a command to its end; its wall time, exit code and the usage of its process tree (and of
     the reference server process ``server``, when it is not in that tree). Output goes to ``log``;
-    ``pythonpath`` puts another tree of the project first on the path (and its server's)."""
+    ``pythonpath`` puts another tree of the project first on the path (and its server's); ``secret``
+    is the target's client secret, passed in the environment only."""
     env = _env() | ({"PYTHONPATH": str(pythonpath)} if pythonpath is not None else {})
+    if secret is not None:
+        env["ONEROSTER_CLIENT_SECRET"] = secret
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
@@ -203,14 +213,22 @@ def _tool(name: str) -> list[str]:
 
 # The suite ------------------------------------------------------------------------------------------
 def suite_run(
-    args: argparse.Namespace, work: Path, workers: int, source: Path | None = None, label: str = ""
+    args: argparse.Namespace,
+    work: Path,
+    workers: int,
+    source: Path | None = None,
+    label: str = "",
+    target: Any = None,
 ) -> tuple[Row, Path]:
     """The suite's default run (``--workers``), from this checkout or, with ``source``, from another
-    tree of the project (an earlier commit, run with this environment's packages)."""
-    tag = f"suite-w{workers}{label}"
+    tree of the project (an earlier commit, run with this environment's packages); against its own
+    embedded server, or against ``target`` (a running reference server) when given."""
+    tag = re.sub(r"[^\w.-]+", "-", f"suite-w{workers}{label}")
     reports = work / tag
     command = _tool("oneroster-conformance") if source is None else [sys.executable, "-m", "conformance"]
     argv = [*command, "run", "--reports", str(reports)]
+    if target is not None:
+        argv += ["--base-url", target.base_url, "--token-url", target.token_url, "--client-id", target.client_id]
     if args.profile:
         argv += ["--profile", args.profile]
     if args.max_examples is not None:
@@ -223,7 +241,9 @@ def suite_run(
         argv += ["--workers", str(workers)]
     print(f"bench: suite, {workers} worker(s){label} …", file=sys.stderr, flush=True)
     load = os.getloadavg()[0]
-    wall, code, usage = _timed(argv, work / f"{tag}.log", cwd=source or ROOT, pythonpath=source)
+    server = target.process.pid if target is not None else None
+    secret = target.client_secret if target is not None else None
+    wall, code, usage = _timed(argv, work / f"{tag}.log", server, cwd=source or ROOT, pythonpath=source, secret=secret)
     summary_path = reports / "summary.json"
     if not summary_path.is_file():
         raise SystemExit(f"bench: the suite wrote no summary (exit {code}); see {work / f'{tag}.log'}")
@@ -389,10 +409,11 @@ def _schemathesis_once(
     return wall, requests, usage, f"in-run {float(took[-1]):.1f} s" if took else ""
 
 
-def schemathesis_row(args: argparse.Namespace, work: Path, budget: int) -> Row:
+def schemathesis_row(args: argparse.Namespace, work: Path, budget: int) -> tuple[Row, int]:
     """``schemathesis run`` with as many requests as the suite sent (within 10 %): two small probes
     fit requests = a + b·n; each measured run that misses refits the line through its own count and
-    the previous point (three measured runs at most; the last one is reported, with both counts)."""
+    the previous point (three measured runs at most; the last one is reported, with both counts).
+    Also the ``--max-examples`` it settled on."""
     from conformance.reference import embedded
 
     print("bench: schemathesis CLI, calibrating --max-examples …", file=sys.stderr, flush=True)
@@ -417,7 +438,7 @@ def schemathesis_row(args: argparse.Namespace, work: Path, budget: int) -> Row:
         points.append((examples, requests))
         examples = _aim(points[-2:], budget)
     notes = f"--max-examples {examples}, --phases {args.schemathesis_phases}; {in_run}"
-    return Row("`schemathesis run` (CLI)", wall, requests, usage, notes, load)
+    return Row("`schemathesis run` (CLI)", wall, requests, usage, notes, load), examples
 
 
 def _aim(points: list[tuple[int, int]], budget: int) -> int:
@@ -515,6 +536,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the runs' reports and logs (the path is printed)")
     parser.add_argument("--profile", help="the suite's runs speak this profile (default: the suite's own)")
     parser.add_argument(
+        "--latency",
+        type=latency.delays,
+        default=[],
+        metavar="MS[,MS…]",
+        help="also measure against a reference server this far away, e.g. 0,50,150 (see benchmarks/latency.py)",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="REV",
         help="also run the default run from the project at this git revision, just before this tree's: "
@@ -524,6 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="oneroster-bench-"))
     rows: dict[str, Row] = {}
+    far: list[latency.Far] = []
     try:
         source = checkout(args.baseline, work) if args.baseline else None
         if source is not None:  # first, so that neither run gets the machine's warm caches alone
@@ -531,10 +560,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows["suite"], reports = suite_run(args, work, workers=1)
         mix, cut = request_mix(reports / "allure-results")
         rows["ceiling"] = ceiling(mix, cut)
+        examples = None
         if not args.skip_schemathesis:
-            rows["schemathesis"] = schemathesis_row(args, work, rows["suite"].requests)
+            rows["schemathesis"], examples = schemathesis_row(args, work, rows["suite"].requests)
         if not args.skip_workers:
             rows["workers"], _ = suite_run(args, work, workers=2)
+        if args.latency:
+            far = latency.measure(args, work, examples, sys.modules[__name__])
     finally:
         if args.keep:
             print(f"bench: reports and logs kept in {work}", file=sys.stderr)
@@ -542,6 +574,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     found = verdicts(rows)
     rendered = table(rows, found)
+    if far:
+        far_found = latency.verdicts(far)
+        rendered += "\n\n" + latency.table(far, far_found)
+        found |= far_found
     print(rendered)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -549,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "versions": _versions(),
         "command": " ".join(["benchmarks/bench.py", *(argv if argv is not None else sys.argv[1:])]),
         "rows": {k: asdict(v) | {"rps": v.rps} for k, v in rows.items()},
+        "far": [asdict(f.row) | {"rps": f.row.rps, "delay_ms": f.delay_ms, "floor_s": f.floor_s} for f in far],
         "targets": found,
         "table": rendered,
     }

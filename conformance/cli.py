@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(serve, "--token-lifetime", default="3600", help="access-token lifetime in seconds")
     add(serve, "--fixtures", default=None, help="fixtures TOML to seed (default: the packaged fixtures)")
     add(serve, "--profile", default="timeback", help="API profile the server speaks (timeback, 1edtech)")
+    add(serve, "--latency-ms", default="0", help="wait this long before handling each request (a remote server)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault switches and exit")
     serve.set_defaults(func=_lazy("conformance.reference.serve_command", "serve"))
     return parser

@@ -33,6 +33,7 @@ from conformance.reference import control, gradebook, powerpath
 from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
 from conformance.reference.body import carries_body
 from conformance.reference.context import ServerContext
+from conformance.reference.distance import Distance
 from conformance.reference.faults import Faults
 from conformance.reference.imsx_errors import ApiError, bad_request
 from conformance.reference.render import Renderer
@@ -174,9 +175,11 @@ def create_app(
     token_lifetime: int = 3600,
     fixtures: Fixtures | str | Path | None = None,
     profile: str = profiles.DEFAULT,
+    latency_ms: int = 0,
 ) -> Starlette:
     """The reference server of ``profile``. ``db`` None keeps everything in
-    memory; ``fixtures`` None seeds the packaged fixtures. Raises FixturesError, StoreError,
+    memory; ``fixtures`` None seeds the packaged fixtures; ``latency_ms`` delays every request as a
+    remote server's distance would (``distance``). Raises FixturesError, StoreError,
     UnknownFault or UnknownProfile for bad configuration."""
     dialect = for_profile(profile)
     active = Faults(faults, dialect.profile)
@@ -212,7 +215,9 @@ def create_app(
         yield
         store.close()
 
-    middleware = [Middleware(GZipMiddleware, minimum_size=1)] if active.on("benign-gzip") else []
+    middleware = [Middleware(Distance, seconds=latency_ms / 1000)] if latency_ms > 0 else []
+    if active.on("benign-gzip"):
+        middleware.append(Middleware(GZipMiddleware, minimum_size=1))
     app = Starlette(
         routes=[
             *_fixed_routes(ctx),

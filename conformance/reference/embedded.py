@@ -126,9 +126,10 @@ def start(
     fixtures: str | Path | None = None,
     startup_timeout: float = STARTUP_TIMEOUT,
     profile: str = profiles.TIMEBACK,
+    latency_ms: int = 0,
 ) -> RunningServer:
     """Run ``python -m conformance serve --profile PROFILE`` on 127.0.0.1 and wait (bounded) until it
-    announces its URL.
+    announces its URL. ``latency_ms`` puts it as far away as a remote server (``serve --latency-ms``).
 
     Raises UnknownProfile, UnknownFault (also for a fault of another profile) or FixturesError for
     bad arguments, ServerStartError when the process fails (the message is its last stderr line,
@@ -162,6 +163,8 @@ def start(
         argv += ["--fault", ",".join(active)]
     if fixtures is not None:
         argv += ["--fixtures", str(fixtures)]
+    if latency_ms:
+        argv += ["--latency-ms", str(latency_ms)]
     # Other ONEROSTER_* variables would become serve's defaults: pass only what is meant.
     env = {key: value for key, value in os.environ.items() if not key.startswith("ONEROSTER_")}
     env["ONEROSTER_CLIENT_SECRET"] = client_secret

@@ -28,6 +28,7 @@ from conformance.fixtures import FixturesError
 from conformance.reference import faults as fault_registry
 from conformance.reference.app import create_app
 from conformance.reference.auth import TOKEN_PATH
+from conformance.reference.distance import LATENCY_MS_MAX
 from conformance.reference.store import StoreError
 
 
@@ -111,6 +112,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         port = _whole(args.port, "--port", 0, 65535)
         lifetime = _whole(args.token_lifetime, "--token-lifetime", 1, 10 * 365 * 24 * 3600)
+        latency = _whole(getattr(args, "latency_ms", None) or "0", "--latency-ms", 0, LATENCY_MS_MAX)
         active = fault_registry.parse(args.fault or "", profile)
         client_id = args.client_id or f"conformance-{secrets.token_hex(4)}"
         generated = not args.client_secret
@@ -124,6 +126,7 @@ def serve(args: argparse.Namespace) -> int:
                 token_lifetime=lifetime,
                 fixtures=args.fixtures,
                 profile=profile,
+                latency_ms=latency,
             )
             sock = _bind(args.host, port)
             config = uvicorn.Config(

@@ -99,6 +99,8 @@ def test_a_given_secret_is_never_printed() -> None:
         (["--token-lifetime", "0"], "--token-lifetime must be a whole number"),
         (["--fixtures", "/nonexistent/fixtures.toml"], "cannot read it"),
         (["--db", "/nonexistent/dir/x.db"], "cannot use database"),
+        (["--latency-ms", "-5"], "--latency-ms must be a whole number from 0 to 10000"),
+        (["--latency-ms", "soon"], "--latency-ms must be a whole number"),
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(
@@ -159,3 +161,26 @@ def test_embedded_start_failures() -> None:
         embedded.start(fixtures="/nonexistent.toml")
     with pytest.raises(embedded.ServerStartError, match="cannot use database"):
         embedded.start(db="/nonexistent/dir/x.db")
+
+
+def test_a_distant_server_delays_each_request_and_keeps_them_concurrent() -> None:
+    """``--latency-ms``: every request waits that long before it is handled; requests sent together
+    wait together (a network's latency, not a queue)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    delay = 0.3
+    with embedded.start(latency_ms=int(delay * 1000)) as server, httpx.Client(timeout=10) as client:
+        started = time.monotonic()
+        assert client.get(server.base_url + "/ims/oneroster/gradebook/v1p2/categories").status_code == 401
+        alone = time.monotonic() - started
+        assert alone >= delay, alone
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(lambda _: httpx.get(server.base_url + "/unknown", timeout=10).status_code, range(8))
+            )
+        together = time.monotonic() - started
+    assert answers == [answers[0]] * 8
+    # Eight requests one after another would take at least 8 x 0.3 s; together they take about one delay.
+    assert together < 4 * delay, together
