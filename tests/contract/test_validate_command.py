@@ -162,3 +162,49 @@ def test_list_shows_every_kind_and_its_readings(run: Run) -> None:
     for line in lines:
         assert line.endswith("[lenient|strict]") == schemas.has_readings(line.split()[0])
     assert "result.putRequest  [lenient|strict]" in lines
+
+
+def test_profile_judges_with_that_profiles_schemas(run: Run, tmp_path: Path) -> None:
+    """``--profile 1edtech``: the official binding's schemas judge, and the lines name the profile; the
+    same payload TimeBack takes is refused where the binding requires more (scoreStatus)."""
+    path = write(tmp_path, {"result": RESULT_LENIENT})
+    code, out, _ = run("validate", "result.putRequest", str(path))
+    assert code == Exit.OK and out.startswith(f"{path}: valid result.putRequest (lenient reading)")
+    code, out, _ = run("validate", "result.putRequest", str(path), "--profile", "1edtech")
+    assert code == Exit.FAILED
+    assert out.splitlines() == [
+        f"{path}: /result/scoreStatus: is required but missing",
+        f"{path}: invalid result.putRequest (lenient reading, 1edtech profile): 1 problem(s)",
+    ]
+    graded = write(tmp_path, {"result": {**RESULT_LENIENT, "scoreStatus": "fully graded"}}, "graded.json")
+    code, out, _ = run("validate", "result.putRequest", str(graded), "--profile", "1edtech")
+    assert code == Exit.OK and out.startswith(f"{graded}: valid result.putRequest (lenient reading, 1edtech profile)")
+
+
+def test_profile_lists_its_own_kinds_and_refuses_an_unknown_one(run: Run, tmp_path: Path) -> None:
+    code, out, _ = run("validate", "--list", "--profile", "1edtech")
+    assert code == Exit.OK
+    assert [line.split()[0] for line in out.splitlines()] == list(schemas.kinds("1edtech"))
+    assert list(schemas.kinds("1edtech")) != list(schemas.kinds())
+    code, out, err = run("validate", "common.ClassGUIDRef", str(write(tmp_path, {})))
+    assert_usage_error(code, out, err)
+    assert "'common.ClassGUIDRef'" in err
+    assert_usage_error(*run("validate", "result.putRequest", str(write(tmp_path, {})), "--profile", "nope"))
+
+
+def test_a_reader_that_goes_away_is_no_traceback() -> None:
+    """``validate --list | head -1``: the pipe closes early; no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "validate", "--list"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.readline()
+    listing.stdout.close()  # what head does after its line
+    err = listing.stderr.read().decode()
+    listing.wait(60)
+    assert "Traceback" not in err, err
