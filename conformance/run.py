@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from conformance import profiles
+from conformance import profiles, redaction
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
 from conformance.guard import Guard
@@ -122,8 +122,6 @@ class Run:
 
     @classmethod
     def from_description(cls, data: dict[str, Any], worker: str) -> Run:
-        from conformance import redaction
-
         target = Target(**data["target"])
         redaction.register(target.client_secret)
         redaction.register(target.token)
@@ -282,8 +280,20 @@ def preflight(target: Target) -> None:
         client.authenticate()
         path = f"{GRADEBOOK}/categories" + ("/" if profiles.get(target.profile).dialect.collection_slash else "")
         exchange = client.send("GET", path, params={"limit": 1})
+        if exchange.error and exchange.error.startswith("response body larger"):
+            body = exchange.error.removeprefix("response ")
+            raise TargetUnreachable(
+                f"{target.base_url} cannot be certified: GET {path} answered with a {body}, "
+                "past the suite's cap on one answer"
+            )
         if exchange.error and exchange.status is None:
             raise TargetUnreachable(f"{target.base_url} unreachable: GET {path} got no usable answer: {exchange.error}")
+        if exchange.status is not None and 300 <= exchange.status < 400:
+            where = exchange.headers.get("location", "nowhere")
+            raise TargetUnreachable(
+                f"{target.base_url} redirected GET {path} ({exchange.status}) to {redaction.redact(where)}; the suite "
+                "does not follow redirects with credentials: give the final URL as --base-url"
+            )
         if exchange.status == 401:
             raise AuthenticationFailed(f"{target.base_url} refused the credentials (401 on GET {path})")
     finally:

@@ -97,10 +97,14 @@ class Credentials:
         except OAuthError as exc:
             raise AuthenticationFailed(f"token URL {url} refused the client credentials ({exc.error})") from None
         except httpx.HTTPStatusError as exc:  # authlib's raise_for_status: a 3xx (never followed) or a 5xx
-            raise AuthenticationFailed(
-                f"token URL {url} answered {exc.response.status_code} instead of a token"
-                + (" (a redirect: not followed)" if exc.response.is_redirect else "")
-            ) from None
+            answer = exc.response
+            if answer.is_redirect:
+                where = redaction.redact(answer.headers.get("location", "nowhere"))
+                raise AuthenticationFailed(
+                    f"token URL {url} redirected ({answer.status_code}) to {where} instead of answering a token; the "
+                    "suite does not follow redirects with credentials: give the final URL as --token-url"
+                ) from None
+            raise AuthenticationFailed(f"token URL {url} answered {answer.status_code} instead of a token") from None
         except RunStopped:
             raise
         except Exception as exc:  # ValueError, KeyError, TypeError… whatever a hostile answer makes authlib raise

@@ -10,6 +10,7 @@ request at a time, on the thread that sent it). httpx has no public hook for the
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 import time
@@ -65,14 +66,49 @@ def timeout_text(exc: httpx.TimeoutException, clock: Clock, target: Target) -> s
     """Which limit a timeout hit: the request's deadline, or the connect or read timeout."""
     if clock.expired or time.monotonic() >= clock.ends:
         return f"no complete answer within the request deadline of {clock.seconds:g} s"
-    limit = target.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else target.read_timeout
-    return f"timed out ({type(exc).__name__}, {limit:g} s)"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"timed out (ConnectTimeout, {target.connect_timeout:g} s): no connection within the connect timeout"
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"timed out (ReadTimeout, {target.read_timeout:g} s): connected, then nothing within the read timeout"
+    return f"timed out ({type(exc).__name__}, {target.read_timeout:g} s)"
 
 
 def describe(exc: Exception) -> str:
-    """A transport error in one redacted line."""
-    text = str(exc) or type(exc).__name__
-    return redaction.redact(text.splitlines()[0][:200])
+    """A transport error in one redacted line that names what happened: a host name that does not
+    resolve, a refused connection, a failed TLS handshake; otherwise the error's own words."""
+    text = (str(exc) or type(exc).__name__).splitlines()[0][:200]
+    where = _where(exc)
+    cause = _root(exc)
+    if isinstance(cause, socket.gaierror):
+        text = f"cannot resolve the host name {where or '?'} (DNS: {cause.strerror or cause})"
+    elif isinstance(cause, ConnectionRefusedError):
+        text = f"connection refused by {where or 'the target'}: nothing listens there"
+    elif isinstance(cause, ssl.SSLCertVerificationError):
+        text = (
+            f"TLS handshake with {where or 'the target'} failed: its certificate is not trusted "
+            f"({cause.verify_message or cause.reason}); a private CA's bundle goes in SSL_CERT_FILE"
+        )
+    elif isinstance(cause, ssl.SSLError):
+        hint = " (an https URL for a server that speaks plain http?)" if cause.reason == "WRONG_VERSION_NUMBER" else ""
+        text = f"TLS handshake with {where or 'the target'} failed: {cause.reason or cause}{hint}"
+    return redaction.redact(text)
+
+
+def _root(exc: BaseException) -> BaseException:
+    seen: set[int] = set()
+    while id(exc) not in seen and (exc.__cause__ or exc.__context__) is not None:
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return exc
+
+
+def _where(exc: Exception) -> str:
+    """The host (and port, when the URL names one) of the request that failed."""
+    try:
+        url = exc.request.url  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request is attached
+        return ""
+    return str(url.host) + (f":{url.port}" if url.port else "")
 
 
 class _DeadlineStream(httpcore.NetworkStream):

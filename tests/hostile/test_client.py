@@ -5,6 +5,7 @@ finding of the requirement being checked."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -68,7 +69,7 @@ def test_a_hanging_answer_ends_at_the_read_timeout(hostile: Hostile) -> None:
     started = time.monotonic()
     exchange = client.send("GET", "/anything")
     assert time.monotonic() - started < 3
-    assert exchange.error == "timed out (ReadTimeout, 0.5 s)"
+    assert exchange.error == "timed out (ReadTimeout, 0.5 s): connected, then nothing within the read timeout"
 
 
 def test_an_endless_body_is_abandoned_near_the_cap(hostile: Hostile) -> None:
@@ -201,3 +202,88 @@ def test_an_unsent_request_is_not_the_targets_failure() -> None:
     context = Context(BY_ID["putResult"], "positive", expect_success=True)
     assert Recorder(ledger, TIMEBACK).verify(context, unsent, RESPONSE_CHECKS) == []
     assert ledger.entries == {}
+
+
+# Failures named for what happened ---------------------------------------------------------------------
+def _send_to(base_url: str, **timeouts: float) -> Exchange:
+    client = SuiteClient(make_target(base_url=base_url, token=TOKEN, **timeouts), guard=Guard())  # type: ignore[arg-type]
+    try:
+        return client.send("GET", "/anything")
+    finally:
+        client.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_refused_connection_says_nothing_listens() -> None:
+    port = _closed_port()
+    exchange = _send_to(f"http://127.0.0.1:{port}")
+    assert exchange.error == f"transport error: connection refused by 127.0.0.1:{port}: nothing listens there"
+
+
+def test_https_to_a_plain_http_server_says_the_tls_handshake_failed() -> None:
+    """A plain HTTP server answers a TLS hello with an HTTP error, which no TLS client can read."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    plain = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    try:
+        port = plain.server_address[1]
+        exchange = _send_to(f"https://127.0.0.1:{port}", connect_timeout=5.0)
+    finally:
+        plain.shutdown()
+        plain.server_close()
+    assert exchange.error == (
+        f"transport error: TLS handshake with 127.0.0.1:{port} failed: WRONG_VERSION_NUMBER "
+        "(an https URL for a server that speaks plain http?)"
+    )
+
+
+def test_a_host_name_that_does_not_resolve_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No resolver is asked (the tests stay on loopback): the lookup fails as a resolver's would."""
+
+    def unknown(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    exchange = _send_to("http://sis.example.invalid")
+    assert exchange.error == (
+        "transport error: cannot resolve the host name sis.example.invalid (DNS: Name or service not known)"
+    )
+
+
+def test_a_connection_never_accepted_ends_at_the_connect_timeout() -> None:
+    """A listener whose accept queue is full drops new connection attempts: the connect times out."""
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        queued = []
+        try:
+            for _ in range(8):  # fill the accept queue; a later attempt may itself hang, which is the point
+                filler = socket.socket()
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+                queued.append(filler)
+            started = time.monotonic()
+            exchange = _send_to(f"http://127.0.0.1:{port}", connect_timeout=1.0, read_timeout=1.0)
+            took = time.monotonic() - started
+        finally:
+            for filler in queued:
+                filler.close()
+    assert exchange.error is not None and exchange.error.startswith("timed out ("), exchange.error
+    assert took < 10
+    assert exchange.error in (
+        "timed out (ConnectTimeout, 1 s): no connection within the connect timeout",
+        # A kernel may complete the handshake and queue it anyway; then no answer ever comes.
+        "timed out (ReadTimeout, 1 s): connected, then nothing within the read timeout",
+    )
