@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__
+from conformance import __version__, config_file
+from conformance.config_file import CONFIG_FLAG, OWN_FILE, ConfigFile, ConfigFileError
 from conformance.exits import Exit
 from conformance.settings import TRUE_WORDS, env_name
 
@@ -31,18 +32,29 @@ class EnvDefaultsParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def add(parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
-    """Add ``flag`` whose default comes from its environment variable when set."""
-    env = env_name(flag)
-    if env in os.environ:
-        raw = os.environ[env]
-        if kwargs.get("action") == "store_true":
-            kwargs["default"] = raw.strip().lower() in TRUE_WORDS
-        else:
-            kwargs["default"] = raw
-    kwargs.setdefault("help", "")
-    kwargs["help"] = f"{kwargs['help']} [env {env}]".strip()
-    parser.add_argument(flag, **kwargs)
+class _Settings:
+    """Adds the flags that read ``ONEROSTER_FLAG`` and the configuration file, and remembers them."""
+
+    def __init__(self, file: ConfigFile) -> None:
+        self.file, self.flags = file, set[str]()
+
+    def __call__(self, parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
+        """Add ``flag``; its default is the environment variable's value when set, else the file's,
+        else the given default."""
+        self.flags.add(flag)
+        env = env_name(flag)
+        on_off = kwargs.get("action") == "store_true"
+        if env in os.environ:
+            raw = os.environ[env]
+            kwargs["default"] = raw.strip().lower() in TRUE_WORDS if on_off else raw
+        elif (value := self.file.default(flag, None)) is not None:
+            if on_off is not isinstance(value, bool):
+                kind = "true or false" if on_off else "text or a number"
+                raise ConfigFileError(f"{self.file.path}: {flag.lstrip('-')!r} must be {kind}, not {value!r}")
+            kwargs["default"] = value
+        kwargs.setdefault("help", "")
+        kwargs["help"] = f"{kwargs['help']} [env {env}]".strip()
+        parser.add_argument(flag, **kwargs)
 
 
 def _validate_profile(args: argparse.Namespace) -> str:
@@ -62,7 +74,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         schemas.kind_ref(args.kind, profile=profile)
     except schemas.UnknownKind as exc:
-        listing = "validate --list" + ("" if profile == profiles.DEFAULT else f" --profile {profile}")
+        listing = "validate --list" + profiles.unless_default(profile, f" --profile {profile}")
         raise UsageError(f"unknown kind {args.kind!r}: {exc}; list them with '{listing}'") from None
     path = Path(args.file)
     try:
@@ -73,7 +85,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         raise UsageError(f"{path} is not JSON: {exc}") from None
     found = schemas.problems(args.kind, instance, args.reading, profile)
     # The default profile's lines stay as they always were; another profile is named in them.
-    reading = f"{args.reading} reading" + ("" if profile == profiles.DEFAULT else f", {profile} profile")
+    reading = f"{args.reading} reading" + profiles.unless_default(profile, f", {profile} profile")
     for problem in found:
         print(f"{path}: {problem}")
     if found:
@@ -113,7 +125,10 @@ def _list_kinds(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(file: ConfigFile | None = None) -> argparse.ArgumentParser:
+    """The command line; ``file``'s settings stand where the defaults were (``config_file``)."""
+    file = file or ConfigFile()
+    add = _Settings(file)
     parser = EnvDefaultsParser(prog="oneroster-conformance", description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"oneroster-conformance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=EnvDefaultsParser)
@@ -208,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     add(serve, "--latency-ms", default="0", help="wait this long before handling each request (a remote server)")
     serve.add_argument("--list-faults", action="store_true", help="list the fault switches and exit")
     serve.set_defaults(func=_lazy("conformance.reference.serve_command", "serve"))
+    for command in sub.choices.values():
+        command.add_argument(
+            CONFIG_FLAG, metavar="FILE", help=f"settings file (default: {OWN_FILE} or pyproject.toml, found upward)"
+        )
+        command.set_defaults(config_file=str(file.path) if file.path else None)
+    file.check_keys(add.flags)
     return parser
 
 
@@ -224,7 +245,12 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(config_file.load(argv))
+    except ConfigFileError as exc:
+        print(f"oneroster-conformance: error: {exc}", file=sys.stderr)
+        return Exit.USAGE
     try:
         args = parser.parse_args(argv)
         if args.command is None:

@@ -85,3 +85,9 @@ def get(name: str) -> Profile:
 def resolve(name: str | None) -> str:
     """``name``, checked, or the default profile's name when None (tools that take no profile)."""
     return get(name or DEFAULT).name
+
+
+def unless_default(name: str, text: str) -> str:
+    """``text`` for a profile other than the default, "" for the default: output that names the
+    profile only where naming it tells the reader something."""
+    return "" if get(name).name == DEFAULT else text

@@ -50,6 +50,7 @@ LAYERS: dict[str, int] = {
             "data",
             "exits",
             "settings",
+            "config_file",
         ),
         0,
     ),

@@ -94,6 +94,8 @@ def _run(args: argparse.Namespace, guard: Guard) -> int:
     try:
         where = "embedded reference server at " if the_run.target.embedded else ""
         print(f"oneroster-conformance: target {where}{redaction.redact(the_run.target.base_url)}", file=sys.stderr)
+        if getattr(args, "config_file", None):
+            print(f"oneroster-conformance: settings from {args.config_file}", file=sys.stderr)
         return _verdict(the_run, _pytest(the_run))
     finally:
         the_run.stop_server()
