@@ -1,4 +1,5 @@
-"""The ``oneroster-conformance`` command: run, replay, serve, validate, report, selftest, openapi.
+"""The ``oneroster-conformance`` command: run, replay, waivers, consumer-flow, serve, validate, report,
+selftest, openapi.
 
 Exit codes (``conformance.exits``): 0 every MUST requirement passed; 1 a MUST failed (or, for
 ``validate``, the payload is invalid); 2 usage or configuration error; 3 target unreachable or
@@ -182,6 +183,14 @@ def build_parser(file: ConfigFile | None = None) -> argparse.ArgumentParser:
             add(replay, flag, default=default, help=help_text)
     add(replay, "--fault", default="", help="with no --base-url: faults to switch on in the embedded server")
     replay.set_defaults(func=_lazy("conformance.runner.replay", "replay_command"))
+
+    waiving = sub.add_parser(
+        "waivers", help="add a run's failures to a waiver file (update), or drop what now passes (prune)"
+    )
+    waiving.add_argument("action", choices=("update", "prune"))
+    waiving.add_argument("summary", help="the summary.json of a run")
+    add(waiving, "--waivers", default=None, help="the waiver file (created by update when missing)")
+    waiving.set_defaults(func=_lazy("conformance.runner.waivers_command", "waivers_command"))
 
     flow = sub.add_parser(
         "consumer-flow",

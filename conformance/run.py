@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from conformance import profiles, redaction
+from conformance import catalogue, profiles, redaction, waivers
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
 from conformance.guard import Guard
 from conformance.ledger import Ledger
 from conformance.target import ConfigError, Target, make_target
+from conformance.waivers import Waiver
 
 DEFAULT_BUDGET = 900.0
 
@@ -51,6 +52,7 @@ class RunOptions:
     reports: str = "reports"
     workers: int = 1
     strict: bool = False  # failed SHOULD requirements count in the verdict
+    waivers: str = ""  # the waiver file (loaded by ``build``: a bad one stops the run before any test)
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> RunOptions:
@@ -71,6 +73,7 @@ class RunOptions:
             reports=str(values.get("reports") or "reports"),
             workers=_whole("workers", values.get("workers"), 1, 1, 64),
             strict=bool(values.get("strict")),
+            waivers=str(values.get("waivers") or ""),
         )
 
 
@@ -90,6 +93,7 @@ class Run:
     signs: Counter[str] = field(default_factory=Counter)  # signs of the other dialect in the answers
     cleanup_errors: list[str] = field(default_factory=list)
     result: dict[str, Any] | None = None  # the summary, once the run ended
+    waivers: tuple[Waiver, ...] = ()  # the controller's, from options.waivers
     usage_error: str | None = None  # why the run could not be judged at all (``--only`` selected nothing)
     # Who else watches: called with every exchange sent, and with every finding recorded (the Allure
     # recorder, while a run writes Allure results). Empty otherwise, so watching costs nothing.
@@ -169,15 +173,25 @@ def build(values: dict[str, Any], *, guard: Guard | None = None, check: bool = T
     options = RunOptions.from_values(values)
     resolved = resolve(values)
     try:
+        waived = _waivers(options.waivers, resolved.target.profile)
         if check:
             preflight(resolved.target)
     except BaseException:
         resolved.stop()
         raise
-    run = Run(resolved.target, options, f"oc{secrets.token_hex(3)}", server=resolved.server)
+    run = Run(resolved.target, options, f"oc{secrets.token_hex(3)}", server=resolved.server, waivers=waived)
     if guard is not None:
         run.guard = guard
     return run
+
+
+def _waivers(path: str, profile: str) -> tuple[Waiver, ...]:
+    if not path:
+        return ()
+    try:
+        return waivers.load(path, catalogue.catalogue(profile))
+    except waivers.WaiverError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 # Resolving the target ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
         None,
         "total seconds one request may take, connect to last byte (default: 60, or twice --read-timeout)",
     ),
+    ("--waivers", None, "TOML file of known failures waived until a date (README: Use it in CI)"),
     (
         "--time-budget",
         "900",

@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
             "exits",
             "settings",
             "config_file",
+            "waivers",
         ),
         0,
     ),

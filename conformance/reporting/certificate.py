@@ -15,9 +15,16 @@ from typing import Any
 
 from conformance.catalogue import sources
 from conformance.reporting import baseline, failure_categories
+from conformance.reporting.summary import with_waivers
 
 FILE_NAME = "certificate.html"
-STATUS_LABEL = {"passed": "✔ passed", "failed": "✘ failed", "skipped": "– skipped", "observed": "ℹ observed"}
+STATUS_LABEL = {
+    "passed": "✔ passed",
+    "failed": "✘ failed",
+    "skipped": "– skipped",
+    "observed": "ℹ observed",
+    "waived": "⚑ waived",
+}
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2430; margin: 0;
@@ -84,6 +91,7 @@ $rows
 </table>
 </section>
 $failures
+$waivers
 $observations
 $skipped
 $comparison
@@ -168,7 +176,7 @@ def _rows(requirements: list[dict[str, Any]]) -> str:
 
 
 def _failures(requirements: list[dict[str, Any]]) -> str:
-    failed = [r for r in requirements if r.get("status") == "failed"]
+    failed = [r for r in requirements if r.get("status") in ("failed", "waived")]
     if not failed:
         return ""
     parts = ['<section id="failures">', "<h2>Failures</h2>"]
@@ -178,6 +186,8 @@ def _failures(requirements: list[dict[str, Any]]) -> str:
             f"<h3>{_e(row.get('id', ''))} ({_e(row.get('level', ''))}) — {_e(row.get('title', ''))}</h3>"
             f"<p>{_e(row.get('statement', ''))} <em>Source: {_e(row.get('source', ''))}</em></p>"
         )
+        for waiver in row.get("waivers", []):
+            parts.append(f'<p class="waiver">Waived until {_e(waiver["expires"])}: {_e(waiver["reason"])}</p>')
         for failure in row.get("failures", []):
             message = str(failure.get("message", ""))
             kind = failure_categories.classify(message)
@@ -237,13 +247,37 @@ def _comparison(summary: dict[str, Any]) -> str:
     return f'<section id="baseline"><h2>Compared with the baseline</h2><pre>{_e(text)}</pre></section>'
 
 
+def _waivers(summary: dict[str, Any]) -> str:
+    """The waiver file's effect, whatever it was: never a waiver the certificate does not show."""
+    given = summary.get("waivers")
+    if not given:
+        return ""
+    parts = ['<section id="waivers">', "<h2>Waivers</h2>", f"<p>From {_e(given.get('file', ''))}.</p>"]
+    for key, heading in (
+        ("waived", "Waived failures (their evidence is under Failures)"),
+        ("expired", "Past their date: each fails the run"),
+        ("unused", "Covering no failure of this run"),
+    ):
+        entries = given.get(key, [])
+        if entries:
+            items = "".join(
+                f"<li>{_e(w['requirement'])} until {_e(w['expires'])}: {_e(w['reason'])}"
+                + (f" (failures containing “{_e(w['match'])}”)" if w.get("match") else "")
+                + "</li>"
+                for w in entries
+            )
+            parts.append(f"<h3>{_e(heading)}</h3><ul>{items}</ul>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
 def render(summary: dict[str, Any]) -> str:
     requirements = list(summary.get("requirements", []))
-    verdict = str(summary.get("verdict", "unknown"))
+    verdict = with_waivers(summary)
     return _PAGE.substitute(
         title=_e(f"OneRoster conformance: {verdict} — {summary.get('target', '')}"),
         style=_STYLE,
-        verdict_class=_e(verdict if verdict in ("conformant", "non-conformant") else "non-conformant"),
+        verdict_class=_e(summary.get("verdict") if summary.get("verdict") == "conformant" else "non-conformant"),
         verdict=_e(verdict.capitalize()),
         target=_e(summary.get("target", "")),
         gist=_gist(summary, requirements),
@@ -252,6 +286,7 @@ def render(summary: dict[str, Any]) -> str:
         counts=_counts(summary),
         rows=_rows(requirements),
         failures=_failures(requirements),
+        waivers=_waivers(summary),
         observations=_observations(requirements),
         skipped=_skipped(requirements),
         comparison=_comparison(summary),

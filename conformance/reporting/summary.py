@@ -20,9 +20,19 @@ def _source(row: dict[str, Any]) -> str:
     return f"{text} (`{url}` in the suite's repository)" if url else text
 
 
+def with_waivers(summary: dict[str, Any]) -> str:
+    """The verdict word, and how many requirements a conformant run had waived: never a bare 'conformant'
+    over a waived failure."""
+    verdict = str(summary.get("verdict", "unknown"))
+    waived = sum(r.get("status") == "waived" for r in summary.get("requirements", []))
+    return (
+        f"{verdict} with {waived} waiver{'s' if waived != 1 else ''}" if waived and verdict == "conformant" else verdict
+    )
+
+
 def markdown(summary: dict[str, Any]) -> str:
     lines = [
-        f"# OneRoster conformance: {summary['verdict']}",
+        f"# OneRoster conformance: {with_waivers(summary)}",
         "",
         f"- Target: `{summary['target']}` — profile `{summary['profile']}`",
         f"- Suite {summary['suite_version']}, seed {summary['seed']}, started {summary['started_at']}, "
@@ -44,15 +54,23 @@ def markdown(summary: dict[str, Any]) -> str:
         "| ID | Level | Status | Requirement | Source |",
         "|---|---|---|---|---|",
     ]
-    icon = {"passed": "✔ passed", "failed": "✘ failed", "skipped": "– skipped", "observed": "ℹ observed"}
+    icon = {
+        "passed": "✔ passed",
+        "failed": "✘ failed",
+        "skipped": "– skipped",
+        "observed": "ℹ observed",
+        "waived": "⚑ waived",
+    }
     for row in summary["requirements"]:
         title = row["title"].replace("|", "\\|")
         lines.append(f"| `{row['id']}` | {row['level']} | {icon[row['status']]} | {title} | {_source(row)} |")
-    failed = [r for r in summary["requirements"] if r["status"] == "failed"]
+    failed = [r for r in summary["requirements"] if r["status"] in ("failed", "waived")]
     if failed:
         lines += ["", "## Failures", ""]
         for row in failed:
             lines += [f"### {row['id']} — {row['title']}", ""]
+            lines += [f"**Waived** until {w['expires']}: {w['reason']}" for w in row.get("waivers", [])]
+            lines += [""] if row.get("waivers") else []
             if any("replay" in failure for failure in row["failures"]):
                 lines += [
                     f"Replay: `oneroster-conformance replay summary.json --requirement {row['id']}` "
@@ -61,6 +79,7 @@ def markdown(summary: dict[str, Any]) -> str:
                 ]
             for failure in row["failures"]:
                 lines += ["```", failure["message"], "```", ""]
+    lines += _waiver_lines(summary.get("waivers"))
     observed = [r for r in summary["requirements"] if r["status"] == "observed"]
     if observed:
         lines += ["", "## Observations (INFO: reported, never failed)", ""]
@@ -81,6 +100,25 @@ def markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _waiver_lines(given: dict[str, Any] | None) -> list[str]:
+    if not given:
+        return []
+    lines = ["", "## Waivers", "", f"From `{given['file']}`."]
+    for key, heading in (
+        ("waived", "Waived (their failures are above)"),
+        ("expired", "Past their date: each fails the run"),
+        ("unused", "Covering no failure of this run (`waivers prune` drops them)"),
+    ):
+        if given.get(key):
+            lines += ["", f"{heading}:", ""]
+            lines += [
+                f"- `{w['requirement']}` until {w['expires']}: {w['reason']}"
+                + (f" (failures containing `{w['match']}`)" if w.get("match") else "")
+                for w in given[key]
+            ]
+    return lines
+
+
 def write(summary: dict[str, Any], reports: Path) -> None:
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -94,8 +132,9 @@ def terminal(summary: dict[str, Any]) -> str:
         if row["status"] == "failed":
             lines.append(f"  ✘ {row['id']} ({row['level']}) {row['title']}")
     counts = summary["counts"]
+    waived = f", {counts['waived']} waived" if counts.get("waived") else ""
     lines.append(
-        f"verdict: {summary['verdict'].upper()} — {counts['passed']} passed, {counts['failed']} failed, "
+        f"verdict: {summary['verdict'].upper()} — {counts['passed']} passed, {counts['failed']} failed{waived}, "
         f"{counts['skipped']} skipped, {counts['observations']} observed; {summary['requests']} requests "
         f"in {summary['duration_s']} s"
     )

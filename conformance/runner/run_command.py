@@ -26,6 +26,7 @@ from conformance.guard import Guard, install_signal_handlers
 from conformance.reference.embedded import ServerStartError
 from conformance.reporting import baseline
 from conformance.reporting.run_files import ReportWriter
+from conformance.reporting.summary import with_waivers
 from conformance.run import Run, build
 from conformance.suite.harness import RunPlugin
 from conformance.target import ConfigError
@@ -133,6 +134,7 @@ def explain(result: dict[str, Any]) -> str:
     rows = result["requirements"]
     failed = [r for r in rows if r["status"] == "failed" and r["level"] == "MUST"]
     should = [r for r in rows if r["status"] == "failed" and r["level"] == "SHOULD"]
+    late = _expired(result)
     if failed:
         ids = ", ".join(r["id"] for r in failed[:4]) + (", …" if len(failed) > 4 else "")
         unanswered = sum(any(f"— {TRANSPORT_FAILURE}" in f["message"] for f in r["failures"]) for r in failed)
@@ -144,16 +146,24 @@ def explain(result: dict[str, Any]) -> str:
             f"non-conformant (--strict): no MUST requirement failed, "
             f"but {len(should)} SHOULD requirement(s) did ({ids})"
         ]
+    elif late:
+        parts = [f"non-conformant: {late}"]
     elif result.get("errors"):
         parts = [f"non-conformant: the suite broke in {len(result['errors'])} test(s) (summary.json 'errors')"]
     elif result.get("requests") == 0:
         parts = ["non-conformant: the run sent no request to the target, so it checked nothing"]
     else:
-        parts = [f"{result['verdict']}: no MUST requirement failed"]
+        waived = [r["id"] for r in rows if r["status"] == "waived"]
+        listed = ", ".join(waived[:4]) + (", …" if len(waived) > 4 else "")
+        parts = [
+            f"{with_waivers(result)}: no MUST requirement failed" + (f" but the waived ({listed})" if waived else "")
+        ]
         if should:
             ids = ", ".join(r["id"] for r in should[:4]) + (", …" if len(should) > 4 else "")
             parts[0] += f" ({len(should)} SHOULD requirement(s) did: {ids}; --strict counts them)"
         parts += [unchecked_must(result)] if not result.get("cut_short") and unchecked_must(result) else []
+    if late and not parts[0].endswith(late):
+        parts.append(late)
     if result.get("cut_short"):
         unchecked = sum(r["status"] == "skipped" and r["level"] == "MUST" for r in rows)
         parts.append(f"the run was cut short ({result['cut_short']}): {unchecked} MUST requirement(s) not checked")
@@ -162,6 +172,16 @@ def explain(result: dict[str, Any]) -> str:
     if result.get("dialect_hint"):
         parts.append(f"hint: {result['dialect_hint']['message']}")
     return redaction.redact("; ".join(parts))
+
+
+def _expired(result: dict[str, Any]) -> str:
+    """ "2 waiver(s) past their date in FILE: ID (until DATE), …", or "" when none is."""
+    given = result.get("waivers") or {}
+    late = given.get("expired") or []
+    if not late:
+        return ""
+    ids = ", ".join(f"{w['requirement']} (until {w['expires']})" for w in late[:4]) + (", …" if len(late) > 4 else "")
+    return f"{len(late)} waiver(s) past their date in {given['file']}: {ids}"
 
 
 def unchecked_must(result: dict[str, Any]) -> str:

@@ -220,6 +220,8 @@ class RunPlugin:
             cleanup=tuple(run.cleanup_errors),
             run_id=run.run_id,
             strict=run.options.strict,
+            waiver_file=run.options.waivers,
+            waivers=run.waivers,
         )
         result = verdict.build(run.ledger, info)
         stopping.annotate(result, run.guard)  # a run cut short says so; what it never checked is skipped, with why
