@@ -174,7 +174,7 @@ def build_parser(file: ConfigFile | None = None) -> argparse.ArgumentParser:
     replay = sub.add_parser(
         "replay", help="send a run's failing steps again (summary.json) and say which failures still reproduce"
     )
-    replay.add_argument("summary", help="the summary.json of the failing run")
+    replay.add_argument("summary", help="the summary.json of the failing run, or the reports directory holding it")
     replay.add_argument("--requirement", default="", help="replay only this requirement's failures (an ID)")
     from conformance.runner.replay import TARGET_FLAGS
 

@@ -76,12 +76,19 @@ class Outcome:
     def line(self, label: str) -> str:
         if not self.replayed:
             return f"{label} cannot be replayed: {self.reason}"
-        return f"{label} reproduces" if self.reproduces else f"{label} does not reproduce: {self.reason}"
+        return (
+            f"{label} still fails: it reproduces"
+            if self.reproduces
+            else f"{label} is fixed: it does not reproduce: {self.reason}"
+        )
 
 
 # Reading summary.json -------------------------------------------------------------------------------
 def load(path: str | Path) -> dict[str, Any]:
-    """A summary.json, checked enough to replay; ``ReplayError`` otherwise."""
+    """A summary.json (or the reports directory that holds one), checked enough to replay;
+    ``ReplayError`` otherwise."""
+    if Path(path).is_dir():
+        path = Path(path) / "summary.json"
     try:
         summary = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:

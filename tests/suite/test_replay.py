@@ -95,7 +95,7 @@ def failing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _replay(summary: Path, *args: str) -> Any:
-    return cli("replay", str(summary), *args, reports=summary.parent)
+    return cli("replay", str(summary), *args, reports=summary.parent if summary.is_file() else summary)
 
 
 def test_the_failure_reproduces_with_the_fault_and_not_without(failing: Path) -> None:
@@ -104,11 +104,15 @@ def test_the_failure_reproduces_with_the_fault_and_not_without(failing: Path) ->
     out = _replay(failing, "--requirement", "GB-RESULT-RESPONSE-SCHEMA", "--fault", FAULT)
     assert out.code == 1, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert len(lines) == kept and all(line.endswith(" reproduces") for line in lines), out.stdout
+    assert len(lines) == kept and all(line.endswith(" still fails: it reproduces") for line in lines), out.stdout
     assert lines[0].startswith("GB-RESULT-RESPONSE-SCHEMA")
-    fixed = _replay(failing, "--requirement", "GB-RESULT-RESPONSE-SCHEMA")  # the plain server: "after the fix"
+    # The plain server: "after the fix"; the reports directory names the summary as well as its path.
+    fixed = _replay(failing.parent, "--requirement", "GB-RESULT-RESPONSE-SCHEMA")
     assert fixed.code == 0, fixed.stderr
-    assert all(" does not reproduce: the last answer's body differs: " in line for line in fixed.stdout.splitlines())
+    assert all(
+        " is fixed: it does not reproduce: the last answer's body differs: " in line
+        for line in fixed.stdout.splitlines()
+    )
     assert "scoreDate is there, the failing run had none" in fixed.stdout
     assert "Traceback" not in out.stderr + fixed.stderr
 
