@@ -53,6 +53,7 @@ class RunOptions:
     workers: int = 1
     strict: bool = False  # failed SHOULD requirements count in the verdict
     waivers: str = ""  # the waiver file (loaded by ``build``: a bad one stops the run before any test)
+    verbose: bool = False  # pytest's own terminal output as well as the run's
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> RunOptions:
@@ -74,6 +75,7 @@ class RunOptions:
             workers=_whole("workers", values.get("workers"), 1, 1, 64),
             strict=bool(values.get("strict")),
             waivers=str(values.get("waivers") or ""),
+            verbose=bool(values.get("verbose")),
         )
 
 

@@ -38,8 +38,9 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
         "seconds the whole run may take; then the remaining tests are skipped and the summary says so",
     ),
 )
-FLAGS = ("--read-only", "--no-shrink", "--strict")
+FLAGS = ("--read-only", "--no-shrink", "--strict", "--verbose")
 FLAG_HELP = {
+    "--verbose": "pytest's own output too (a mark per test, test ids, its summary); for debugging the suite",
     "--read-only": "send GETs only (production smoke checks)",
     "--no-shrink": "report the first failing example as found (faster; longer reproductions)",
     "--strict": "a failed SHOULD requirement fails the verdict too (exit 1), not only a failed MUST",
@@ -57,8 +58,8 @@ TARGET_FLAGS = (
     "--read-timeout",
     "--request-deadline",
 )
-# pytest owns --fixtures (it lists fixtures) and --strict: under pytest the suite's are renamed.
-PYTEST_RENAMES = {"--fixtures": "--fixtures-file", "--strict": "--strict-should"}
+# pytest owns --fixtures (it lists fixtures), --strict and --verbose: under pytest the suite's are renamed.
+PYTEST_RENAMES = {"--fixtures": "--fixtures-file", "--strict": "--strict-should", "--verbose": "--suite-verbose"}
 
 
 def dest(flag: str) -> str:

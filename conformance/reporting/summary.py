@@ -125,12 +125,20 @@ def write(summary: dict[str, Any], reports: Path) -> None:
     (reports / "summary.md").write_text(markdown(summary), encoding="utf-8")
 
 
+def _first_failure(row: dict[str, Any]) -> str:
+    """The title of a requirement's first failure: its message's first line, after the ID and level."""
+    failures = row.get("failures") or []
+    first = str(failures[0].get("message", "")).splitlines()[0] if failures else ""
+    return first.split(" — ", 1)[1] if " — " in first else first
+
+
 def terminal(summary: dict[str, Any]) -> str:
     """A short verdict for the terminal: the failures by ID, then the counts."""
     lines = []
     for row in summary["requirements"]:
-        if row["status"] == "failed":
-            lines.append(f"  ✘ {row['id']} ({row['level']}) {row['title']}")
+        if row["status"] in ("failed", "waived") and row["level"] in ("MUST", "SHOULD"):
+            mark = "✘" if row["status"] == "failed" else "⚑ waived:"
+            lines.append(f"  {mark} {row['id']} ({row['level']}) {_first_failure(row) or row['title']}")
     counts = summary["counts"]
     waived = f", {counts['waived']} waived" if counts.get("waived") else ""
     lines.append(

@@ -14,9 +14,12 @@ explains the outcome in one line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from typing import Any
+
+import pytest
 
 from conformance import redaction, settings
 from conformance.checks import TRANSPORT_FAILURE
@@ -24,7 +27,7 @@ from conformance.client import AuthenticationFailed, TargetUnreachable
 from conformance.exits import Exit
 from conformance.guard import Guard, install_signal_handlers
 from conformance.reference.embedded import ServerStartError
-from conformance.reporting import baseline
+from conformance.reporting import baseline, summary
 from conformance.reporting.run_files import ReportWriter
 from conformance.reporting.summary import with_waivers
 from conformance.run import Run, build
@@ -102,10 +105,31 @@ def _run(args: argparse.Namespace, guard: Guard) -> int:
         the_run.stop_server()
 
 
-def _pytest(the_run: Run) -> int:
-    import pytest
+class QuietTerminal:
+    """pytest's terminal output, written to nowhere: a vendor reads the run's own lines (progress, the
+    failures, the verdict), and pytest's marks, test ids and paths into the installation are noise to
+    them. The reporter itself stays (other plugins and the project's own pytest options rely on it);
+    ``--verbose`` leaves it as it is."""
 
-    plugins = [RunPlugin(the_run), ReportWriter(the_run)]
+    def __init__(self) -> None:
+        self.sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        standard = config.pluginmanager.getplugin("terminalreporter")
+        if standard is not None:
+            config.pluginmanager.unregister(standard)
+            config.pluginmanager.register(pytest.TerminalReporter(config, self.sink), "terminalreporter")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.sink.close()
+
+
+def _pytest(the_run: Run) -> int:
+    plugins: list[object] = [RunPlugin(the_run), ReportWriter(the_run)]
+    if not the_run.options.verbose:
+        plugins.append(QuietTerminal())
     return int(pytest.main(pytest_args(the_run), plugins=plugins))
 
 
@@ -119,8 +143,15 @@ def _verdict(the_run: Run, code: int) -> int:
     if result is None:
         if code in (Exit.USAGE, Exit.UNREACHABLE):
             return code
-        print(f"oneroster-conformance: error: the suite ended without a verdict (pytest exit {code})", file=sys.stderr)
+        print(
+            f"oneroster-conformance: error: the suite ended without a verdict (pytest exit {code}; "
+            "--verbose shows pytest's own output)",
+            file=sys.stderr,
+        )
         return Exit.USAGE if code == 4 else Exit.FAILED
+    if not the_run.options.verbose:  # with pytest's terminal, its summary hook printed them
+        print(summary.terminal(result))
+        print(f"reports: {the_run.reports.resolve()}")
     for line in baseline.lines(result["baseline"]) if "baseline" in result else ():
         print(line)
     print(f"oneroster-conformance: {explain(result)}", file=sys.stderr)

@@ -10,7 +10,6 @@ leaves on ``run.result`` for whoever writes the reports.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -27,10 +26,10 @@ from conformance.session.controls import discover as discover_controls
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
 from conformance.suite import dialect_hint, selection, stopping, verdict
+from conformance.suite.progress import Progress, area_of, uncaptured
 from conformance.target import ConfigError
 
 NAME = "oneroster-conformance-run"
-PROGRESS_EVERY = 2.0  # seconds between progress lines
 
 # A signal that lands while the interpreter runs a garbage-collector callback (Hypothesis installs one)
 # raises the guard's RunStopped where Python cannot propagate it, and pytest would print the traceback
@@ -50,10 +49,7 @@ class RunPlugin:
         self.run = run
         self.session: SuiteSession | None = None
         self._restore: Callable[[], None] = lambda: None
-        self._tests = 0
-        self._failed = 0
-        self._requests: dict[str, int] = {}
-        self._last = 0.0
+        self.progress = Progress(run.guard)
         self._signs = dialect_hint.Signs(run.target.profile)
 
     @staticmethod
@@ -83,6 +79,8 @@ class RunPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         if self.controller:
             self.run.arm()
+            self.progress.write = uncaptured(config)
+            self.run.exchange_observers.append(self._sent)
         self._restore = install_signal_handlers(self.run.guard)
         quiet_swallowed_stops(config)
 
@@ -154,12 +152,15 @@ class RunPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """A test whose protocol began just before the run stopped: skipped with the reason."""
+        self.progress.area = area_of(item, self.run.target.profile)
         stopping.skip_if_stopped(self.run.guard)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
         outcome: Any = yield
-        outcome.get_result().user_properties.append(("oc_requests", self.run.ledger.requests))
+        properties = outcome.get_result().user_properties
+        properties.append(("oc_requests", self.run.ledger.requests))
+        properties.append(("oc_area", area_of(item, self.run.target.profile)))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Progress on stderr (controller only): area, tests, requests, failures so far."""
@@ -167,20 +168,22 @@ class RunPlugin:
             return
         if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
             return
-        self._tests += 1
-        self._failed += report.outcome == "failed"
+        progress = self.progress
+        progress.tests += 1
+        progress.failed += report.outcome == "failed"
         gateway = getattr(getattr(report, "node", None), "gateway", None)
         key = str(gateway.id) if gateway is not None else "main"
         for name, value in report.user_properties:
             if name == "oc_requests":
-                self._requests[key] = int(str(value))
-        now = time.monotonic()
-        if now - self._last >= PROGRESS_EVERY or report.outcome == "failed":
-            self._last = now
-            area = report.nodeid.split("::")[-1].split("[")[0]
-            sys.stderr.write(
-                f"[{area}] {self._tests} tests, {sum(self._requests.values())} requests, {self._failed} failed\n"
-            )
+                progress.requests[key] = int(str(value))
+            elif name == "oc_area":
+                progress.area = str(value)
+        progress.tell(force=report.outcome == "failed")
+
+    def _sent(self, exchange: Any) -> None:
+        """Progress while a long test sends (the controller's own requests)."""
+        self.progress.requests["main"] = self.run.ledger.requests
+        self.progress.tell()
 
     def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
         """A test that broke for a reason other than a conformance failure is a suite error."""
@@ -203,7 +206,7 @@ class RunPlugin:
         if not self.controller:
             session.config.workeroutput["oneroster"] = run.worker_output()  # type: ignore[attr-defined]
             return
-        if run.options.only and self._tests == 0 and run.guard.stopped is None:
+        if run.options.only and self.progress.tests == 0 and run.guard.stopped is None:
             # A gate whose --only matches nothing would be green forever: no verdict at all.
             run.usage_error = (
                 f"--only {run.options.only!r} selects no test of the {run.target.profile} profile "

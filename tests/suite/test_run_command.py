@@ -3,6 +3,7 @@ errors, the same verdict however the reference server is reached, and seeds that
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,56 @@ def test_default_run_is_conformant(tmp_path: Path) -> None:
     assert any((tmp_path / "r" / "allure-results").iterdir())
     assert "verdict: CONFORMANT" in out.stdout
     assert "requests" in out.stderr  # progress went to stderr
+    _speaks_the_vendors_language(out.stdout + out.stderr, tmp_path)
+    # A line at least every two seconds while it sends (a little slack for the run's start and end).
+    progress = [line for line in out.stderr.splitlines() if PROGRESS.match(line)]
+    assert len(progress) >= summary["duration_s"] / 2 - 3, (len(progress), summary["duration_s"])
+
+
+PROGRESS = re.compile(r"^\[[A-Za-z/ ]+\] \d+ tests, \d+ requests, \d+ failed, \d+ s of the time budget left$")
+
+
+def _speaks_the_vendors_language(text: str, reports: Path) -> None:
+    """No pytest node id, test function, installation path or pytest summary line: what a vendor
+    reads is the run's own words (the reports directory, a pytest temporary one here, aside)."""
+    text = text.replace(str(reports.resolve()), "<reports>").replace(str(reports), "<reports>")
+    for internal in ("::", "site-packages", "test_", ".py", "SKIPPED [", " deselected in ", " passed in "):
+        assert internal not in text, (internal, text[-3000:])
+
+
+def test_a_terminal_sees_the_same_lines_and_verbose_adds_pytests(tmp_path: Path) -> None:
+    """Under a TTY the run writes what it writes to a pipe; --verbose adds pytest's own output."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    quick = ("run", "--only", "GB-CATEGORY-GET", "--max-examples", "2")
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "conformance", *quick, "--reports", str(tmp_path / "tty")],
+        stdout=child, stderr=child, stdin=subprocess.DEVNULL, env=env, cwd=tmp_path,
+    ) as process:  # fmt: skip
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(300)
+    os.close(main)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert code == 0, text[-2000:]
+    lines = text.replace("\r", "").splitlines()
+    assert "verdict: CONFORMANT" in text and any(PROGRESS.match(line) for line in lines), text[-2000:]
+    _speaks_the_vendors_language(text, tmp_path)
+    verbose = cli(*quick, "--verbose", reports=tmp_path / "verbose")
+    assert verbose.code == 0 and re.search(r"\d+ passed", verbose.stdout), verbose.stdout[-2000:]
 
 
 def test_same_verdict_against_a_separately_started_server(tmp_path: Path) -> None:

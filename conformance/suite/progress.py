@@ -1,0 +1,90 @@
+"""The run's progress on stderr: one line at least every two seconds while it sends, naming the
+requirement area under test, the tests done, the requests sent, the failures so far and what is
+left of the time budget. No test ids, no paths: the vendor reading it never wrote the tests.
+
+A test ends its line only when it is over, and a state machine may send for longer than two seconds:
+so the line is also written from the exchanges themselves (the controller sends them in a one-worker
+run), whichever comes first.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from conformance import catalogue
+from conformance.checks.registry import Undeclared, declared
+from conformance.contract.operations import ENTITY
+from conformance.guard import Guard
+
+EVERY = 2.0  # seconds between progress lines, at most
+
+
+def area_of(item: Any, profile: str) -> str:
+    """The requirement area a test works in: its operation's resource when it is parametrised by
+    one, else the commonest area of the requirements it declares."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    op = params.get("op")
+    entity = getattr(op, "entity", None)
+    if entity in ENTITY:
+        return f"gradebook/{ENTITY[entity].plural}"
+    if getattr(op, "service", "") == "powerpath":
+        return "powerpath/external tests"
+    try:
+        ids = declared(getattr(item, "function", None))
+    except Undeclared:
+        return "general"
+    known = catalogue.catalogue(profile)
+    areas = Counter(known[i].area for i in sorted(ids) if i in known)
+    return areas.most_common(1)[0][0] if areas else "general"
+
+
+class Progress:
+    """What the run has done so far, and the line that says it."""
+
+    def __init__(self, guard: Guard, write: Callable[[str], None] | None = None) -> None:
+        self.guard = guard
+        self.write = write or _to_stderr
+        self.area = "starting"
+        self.tests = self.failed = 0
+        self.requests: dict[str, int] = {}  # by process: the controller's and each worker's
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def line(self) -> str:
+        text = f"[{self.area}] {self.tests} tests, {sum(self.requests.values())} requests, {self.failed} failed"
+        if self.guard.deadline is not None:
+            text += f", {max(0.0, self.guard.deadline - time.time()):.0f} s of the time budget left"
+        return text
+
+    def tell(self, *, now: float | None = None, force: bool = False) -> None:
+        """Write the line when two seconds have passed since the last one (or ``force``)."""
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            if not force and moment - self._last < EVERY:
+                return
+            self._last = moment
+        self.write(self.line())
+
+
+def _to_stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def uncaptured(config: Any) -> Callable[[str], None]:
+    """A writer of lines to the terminal's stderr even while pytest captures a test's output."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def write(line: str) -> None:
+        if capture is None:
+            _to_stderr(line)
+            return
+        with capture.global_and_fixture_disabled():
+            _to_stderr(line)
+
+    return write
