@@ -96,6 +96,7 @@ class Run:
     cleanup_errors: list[str] = field(default_factory=list)
     result: dict[str, Any] | None = None  # the summary, once the run ended
     waivers: tuple[Waiver, ...] = ()  # the controller's, from options.waivers
+    console: Any = None  # a rich Console on the terminal, when the run's progress is drawn there
     usage_error: str | None = None  # why the run could not be judged at all (``--only`` selected nothing)
     # Who else watches: called with every exchange sent, and with every finding recorded (the Allure
     # recorder, while a run writes Allure results). Empty otherwise, so watching costs nothing.

@@ -126,11 +126,27 @@ class QuietTerminal:
         self.sink.close()
 
 
+def _terminal() -> Any:
+    """A rich Console on the terminal the run's stderr is, opened before pytest captures that stream
+    (so that the progress line is drawn while tests run); None when stderr is no terminal (a CI log)."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    return Console(file=os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8"), stderr=True)
+
+
 def _pytest(the_run: Run) -> int:
     plugins: list[object] = [RunPlugin(the_run), ReportWriter(the_run)]
     if not the_run.options.verbose:
         plugins.append(QuietTerminal())
-    return int(pytest.main(pytest_args(the_run), plugins=plugins))
+        the_run.console = _terminal()
+    try:
+        return int(pytest.main(pytest_args(the_run), plugins=plugins))
+    finally:
+        if the_run.console is not None:
+            the_run.console.file.close()
+            the_run.console = None
 
 
 def _verdict(the_run: Run, code: int) -> int:

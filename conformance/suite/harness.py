@@ -26,7 +26,7 @@ from conformance.session.controls import discover as discover_controls
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
 from conformance.suite import dialect_hint, selection, stopping, verdict
-from conformance.suite.progress import Progress, area_of, uncaptured
+from conformance.suite.progress import Live, Progress, area_of, uncaptured
 from conformance.target import ConfigError
 
 NAME = "oneroster-conformance-run"
@@ -80,6 +80,8 @@ class RunPlugin:
         if self.controller:
             self.run.arm()
             self.progress.write = uncaptured(config)
+            if self.run.console is not None:
+                self.progress.live = Live(self.run.console)
             self.run.exchange_observers.append(self._sent)
         self._restore = install_signal_handlers(self.run.guard)
         quiet_swallowed_stops(config)
@@ -201,6 +203,7 @@ class RunPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.progress.finish()
         run = self.run
         run.signs.update(self._signs.counts)
         if not self.controller:

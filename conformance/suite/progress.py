@@ -2,9 +2,9 @@
 requirement area under test, the tests done, the requests sent, the failures so far and what is
 left of the time budget. No test ids, no paths: the vendor reading it never wrote the tests.
 
-A test ends its line only when it is over, and a state machine may send for longer than two seconds:
-so the line is also written from the exchanges themselves (the controller sends them in a one-worker
-run), whichever comes first.
+On a terminal the line is redrawn in place instead (rich). A test ends its line only when it is
+over, and a state machine may send for longer than two seconds: so the line is also written from
+the exchanges themselves (the controller sends them in a one-worker run), whichever comes first.
 """
 
 from __future__ import annotations
@@ -43,12 +43,35 @@ def area_of(item: Any, profile: str) -> str:
     return areas.most_common(1)[0][0] if areas else "general"
 
 
+class Live:
+    """On a terminal: one status line that rich redraws in place (its own thread, a few times a second),
+    on a stream the run opened onto the terminal before pytest began capturing output."""
+
+    REDRAW = 0.25  # seconds between updates of the line, at most
+
+    def __init__(self, console: Any) -> None:
+        from rich.live import Live as RichLive
+        from rich.text import Text
+
+        self._text = Text
+        self._live = RichLive(Text("starting"), console=console, refresh_per_second=4, transient=False)
+        self._live.start()
+
+    def show(self, line: str) -> None:
+        self._live.update(self._text(line, no_wrap=True, overflow="ellipsis"))
+
+    def stop(self) -> None:
+        self._live.stop()
+
+
 class Progress:
-    """What the run has done so far, and the line that says it."""
+    """What the run has done so far, and the line that says it: a line every two seconds in a log, or
+    one line redrawn in place on a terminal (``live``)."""
 
     def __init__(self, guard: Guard, write: Callable[[str], None] | None = None) -> None:
         self.guard = guard
         self.write = write or _to_stderr
+        self.live: Live | None = None
         self.area = "starting"
         self.tests = self.failed = 0
         self.requests: dict[str, int] = {}  # by process: the controller's and each worker's
@@ -64,11 +87,22 @@ class Progress:
     def tell(self, *, now: float | None = None, force: bool = False) -> None:
         """Write the line when two seconds have passed since the last one (or ``force``)."""
         moment = time.monotonic() if now is None else now
+        every = Live.REDRAW if self.live is not None else EVERY
         with self._lock:
-            if not force and moment - self._last < EVERY:
+            if not force and moment - self._last < every:
                 return
             self._last = moment
-        self.write(self.line())
+        if self.live is not None:
+            self.live.show(self.line())
+        else:
+            self.write(self.line())
+
+    def finish(self) -> None:
+        """The last state stays on the terminal, and nothing redraws it any more."""
+        if self.live is not None:
+            self.live.show(self.line())
+            self.live.stop()
+            self.live = None
 
 
 def _to_stderr(line: str) -> None:

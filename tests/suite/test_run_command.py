@@ -51,7 +51,8 @@ def _speaks_the_vendors_language(text: str, reports: Path) -> None:
 
 
 def test_a_terminal_sees_the_same_lines_and_verbose_adds_pytests(tmp_path: Path) -> None:
-    """Under a TTY the run writes what it writes to a pipe; --verbose adds pytest's own output."""
+    """Under a TTY the progress line is drawn live, in the same words as in a log; --verbose adds
+    pytest's own output."""
     import os
     import pty
     import subprocess
@@ -76,9 +77,11 @@ def test_a_terminal_sees_the_same_lines_and_verbose_adds_pytests(tmp_path: Path)
             chunks.append(chunk)
         code = process.wait(300)
     os.close(main)
-    text = b"".join(chunks).decode("utf-8", "replace")
-    assert code == 0, text[-2000:]
-    lines = text.replace("\r", "").splitlines()
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    assert code == 0, raw[-2000:]
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw).replace("\r", "\n")  # rich redraws the line in place
+    assert "\x1b[" in raw, "on a terminal the progress line is redrawn (live), not appended"
+    lines = [line.strip() for line in text.splitlines()]
     assert "verdict: CONFORMANT" in text and any(PROGRESS.match(line) for line in lines), text[-2000:]
     _speaks_the_vendors_language(text, tmp_path)
     verbose = cli(*quick, "--verbose", reports=tmp_path / "verbose")
