@@ -3,7 +3,7 @@
 A waiver file is TOML, one ``[[waiver]]`` table per known failure::
 
     [[waiver]]
-    requirement = "GB-LINEITEM-LIST-SORT"
+    requirement = "GB-LIST-SORT"
     reason = "TICKET-12: sorting by dateLastModified lands in the next release"
     expires = 2027-01-31
     match = "sort=dateLastModified"   # optional: waive only failures whose text contains this

@@ -2,7 +2,7 @@
 requirement area under test, the tests done, the requests sent, the failures so far and what is
 left of the time budget. No test ids, no paths: the vendor reading it never wrote the tests.
 
-On a terminal the line is redrawn in place instead (rich). A test ends its line only when it is
+On a terminal a table by requirement area is redrawn in place instead (rich). A test ends its line only when it is
 over, and a state machine may send for longer than two seconds: so the line is also written from
 the exchanges themselves (the controller sends them in a one-worker run), whichever comes first.
 """
@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from conformance import catalogue
@@ -43,30 +44,50 @@ def area_of(item: Any, profile: str) -> str:
     return areas.most_common(1)[0][0] if areas else "general"
 
 
-class Live:
-    """On a terminal: one status line that rich redraws in place (its own thread, a few times a second),
-    on a stream the run opened onto the terminal before pytest began capturing output."""
+@dataclass
+class Tally:
+    """One requirement area's share of the run so far."""
 
-    REDRAW = 0.25  # seconds between updates of the line, at most
+    tests: int = 0
+    requests: int = 0
+    failed: int = 0
+
+
+class Live:
+    """On a terminal: a table of the requirement areas (tests, requests, failures so far) under the
+    run's line, redrawn in place by rich (its own thread, a few times a second), on a stream the run
+    opened onto the terminal before pytest began capturing output."""
+
+    REDRAW = 0.25  # seconds between updates, at most
 
     def __init__(self, console: Any) -> None:
         from rich.live import Live as RichLive
         from rich.text import Text
 
-        self._text = Text
         self._live = RichLive(Text("starting"), console=console, refresh_per_second=4, transient=False)
         self._live.start()
 
-    def show(self, line: str) -> None:
-        self._live.update(self._text(line, no_wrap=True, overflow="ellipsis"))
+    def show(self, progress: Progress) -> None:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, pad_edge=False)
+        for heading in ("area", "tests", "requests", "failed"):
+            table.add_column(heading, justify="left" if heading == "area" else "right", no_wrap=True)
+        for area, tally in progress.areas.items():
+            mark = "▶ " if area == progress.area else "  "
+            failed = f"[bold red]{tally.failed}[/]" if tally.failed else "0"
+            table.add_row(mark + area, str(tally.tests), str(tally.requests), failed)
+        self._live.update(Group(Text(progress.line(), no_wrap=True, overflow="ellipsis"), table))
 
     def stop(self) -> None:
         self._live.stop()
 
 
 class Progress:
-    """What the run has done so far, and the line that says it: a line every two seconds in a log, or
-    one line redrawn in place on a terminal (``live``)."""
+    """What the run has done so far, overall and by requirement area: a line every two seconds in a
+    log, or a table redrawn in place on a terminal (``live``)."""
 
     def __init__(self, guard: Guard, write: Callable[[str], None] | None = None) -> None:
         self.guard = guard
@@ -75,8 +96,22 @@ class Progress:
         self.area = "starting"
         self.tests = self.failed = 0
         self.requests: dict[str, int] = {}  # by process: the controller's and each worker's
+        self.areas: dict[str, Tally] = {}  # in the order the run reached them
+        self._counted: dict[str, int] = {}  # by process: the requests already given to an area
         self._last = 0.0
         self._lock = threading.Lock()
+
+    def record(self, area: str, process: str, requests: int, failed: bool) -> None:
+        """A test ended in ``area``: ``requests`` is its process's count so far."""
+        tally = self.areas.setdefault(area, Tally())
+        tally.tests += 1
+        tally.failed += failed
+        tally.requests += max(0, requests - self._counted.get(process, 0))
+        self._counted[process] = requests
+        self.requests[process] = max(requests, self.requests.get(process, 0))
+        self.area = area
+        self.tests += 1
+        self.failed += failed
 
     def line(self) -> str:
         text = f"[{self.area}] {self.tests} tests, {sum(self.requests.values())} requests, {self.failed} failed"
@@ -85,7 +120,8 @@ class Progress:
         return text
 
     def tell(self, *, now: float | None = None, force: bool = False) -> None:
-        """Write the line when two seconds have passed since the last one (or ``force``)."""
+        """Write the line when two seconds have passed since the last one (or ``force``); on a
+        terminal, redraw the table a few times a second."""
         moment = time.monotonic() if now is None else now
         every = Live.REDRAW if self.live is not None else EVERY
         with self._lock:
@@ -93,14 +129,14 @@ class Progress:
                 return
             self._last = moment
         if self.live is not None:
-            self.live.show(self.line())
+            self.live.show(self)
         else:
             self.write(self.line())
 
     def finish(self) -> None:
         """The last state stays on the terminal, and nothing redraws it any more."""
         if self.live is not None:
-            self.live.show(self.line())
+            self.live.show(self)
             self.live.stop()
             self.live = None
 

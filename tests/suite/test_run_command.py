@@ -51,15 +51,20 @@ def _speaks_the_vendors_language(text: str, reports: Path) -> None:
 
 
 def test_a_terminal_sees_the_same_lines_and_verbose_adds_pytests(tmp_path: Path) -> None:
-    """Under a TTY the progress line is drawn live, in the same words as in a log; --verbose adds
-    pytest's own output."""
+    """Under a TTY the progress is drawn live: the line a log gets, over a table by requirement area;
+    --verbose adds pytest's own output."""
+    import fcntl
     import os
     import pty
+    import struct
     import subprocess
     import sys
+    import termios
 
     quick = ("run", "--only", "GB-CATEGORY-GET", "--max-examples", "2")
     main, child = pty.openpty()
+    # A terminal wide enough for the run's line (a narrower one cuts it with an ellipsis).
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEROSTER_")}
     with subprocess.Popen(
         [sys.executable, "-m", "conformance", *quick, "--reports", str(tmp_path / "tty")],
@@ -83,6 +88,9 @@ def test_a_terminal_sees_the_same_lines_and_verbose_adds_pytests(tmp_path: Path)
     assert "\x1b[" in raw, "on a terminal the progress line is redrawn (live), not appended"
     lines = [line.strip() for line in text.splitlines()]
     assert "verdict: CONFORMANT" in text and any(PROGRESS.match(line) for line in lines), text[-2000:]
+    # Under the run's line, a table by requirement area.
+    assert any(line.split()[:4] == ["area", "tests", "requests", "failed"] for line in lines), text[-2000:]
+    assert any(re.match(r"^(▶ )?gradebook/categories +\d+ +\d+ +0$", line) for line in lines), text[-2000:]
     _speaks_the_vendors_language(text, tmp_path)
     verbose = cli(*quick, "--verbose", reports=tmp_path / "verbose")
     assert verbose.code == 0 and re.search(r"\d+ passed", verbose.stdout), verbose.stdout[-2000:]

@@ -124,3 +124,21 @@ def test_only_that_selects_nothing_is_a_usage_error(tmp_path: Path) -> None:
     last = err.getvalue().strip().splitlines()[-1]
     assert last.startswith("oneroster-conformance: error: --only 'GB-LINEITM-PUT-UPSERT' selects no test")
     assert not (tmp_path / "summary.json").exists()
+
+
+@pytest.mark.parametrize("stopped", [True, False], ids=["after-a-stop", "in-a-running-run"])
+def test_hypothesis_calling_an_interrupted_example_flaky_is_no_suite_error(stopped: bool) -> None:
+    """A stop landing mid-example makes Hypothesis's replay differ; that is the stop, not a suite bug.
+    The same error in a run that was not stopped is one."""
+    from types import SimpleNamespace
+
+    from hypothesis.errors import FlakyStrategyDefinition
+
+    from conformance.suite.harness import RunPlugin
+
+    run = Run(Target("http://127.0.0.1:9", token="t"), RunOptions(), "ocabc123")
+    if stopped:
+        run.guard.stop("interrupted by SIGTERM")
+    call = SimpleNamespace(excinfo=SimpleNamespace(value=FlakyStrategyDefinition("Inconsistent data generation!")))
+    RunPlugin(run).pytest_exception_interact(SimpleNamespace(nodeid="test_x.py::test_y"), call, None)
+    assert bool(run.ledger.errors) is not stopped, run.ledger.errors
