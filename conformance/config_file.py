@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance import toml_file
 from conformance.settings import ENV_PREFIX
 
 OWN_FILE = "oneroster-conformance.toml"
@@ -104,14 +105,7 @@ def load(argv: Sequence[str], cwd: Path | None = None) -> ConfigFile:
 
 
 def _values(path: Path) -> dict[str, str | bool]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigFileError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigFileError(f"config file {path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError(f"config file {path} is not valid TOML: {exc}") from None
+    data = toml_file.read(path, "config file", ConfigFileError)
     if path.name == PYPROJECT:
         table = data.get("tool", {}).get(TABLE, {})
         where = f"{path} [tool.{TABLE}]"

@@ -18,12 +18,13 @@ a run passed.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from conformance import toml_file
 
 KEYS = frozenset({"requirement", "reason", "expires", "match"})
 
@@ -57,14 +58,7 @@ def today() -> date:
 def load(path: str | Path, known: Collection[str]) -> tuple[Waiver, ...]:
     """The waivers of ``path``; ``known`` are the requirement IDs a waiver may name (the profile's)."""
     where = Path(path)
-    try:
-        data = tomllib.loads(where.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WaiverError(f"cannot read waiver file {where}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise WaiverError(f"waiver file {where} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise WaiverError(f"waiver file {where} is not valid TOML: {exc}") from None
+    data = toml_file.read(where, "waiver file", WaiverError)
     extra = set(data) - {"waiver"}
     if extra:
         raise WaiverError(f"waiver file {where}: unknown key {sorted(extra)[0]!r} (each entry is a [[waiver]] table)")

@@ -52,6 +52,7 @@ LAYERS: dict[str, int] = {
             "settings",
             "config_file",
             "waivers",
+            "toml_file",
         ),
         0,
     ),
