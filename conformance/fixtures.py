@@ -6,8 +6,11 @@ target. Format (every table optional but ``students``, ``classes``, ``schools``)
 
     [[schools]]      sourcedId = "..."
     [[students]]     sourcedId = "..."
-    [[classes]]      sourcedId = "...", school = "<school>", students = ["<student>", ...]
-    [[academicSessions]] sourcedId = "..."
+    [[teachers]]     sourcedId = "..."
+    [[classes]]      sourcedId = "...", school = "<school>", students = ["<student>", ...],
+                     teachers = ["<teacher>", ...] (optional), terms = ["<academicSession>", ...] (optional)
+    [[academicSessions]] sourcedId = "..."   (terms)
+    [[gradingPeriods]] sourcedId = "...", term = "<academicSession>"
     [[categories]]   sourcedId = "...", title = "..."
     [[courses]]      sourcedId = "..."
     [[lessons]]      sourcedId = "...", lessonType = "test-out", toolProvider = "edulastic",
@@ -16,6 +19,7 @@ target. Format (every table optional but ``students``, ``classes``, ``schools``)
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +40,8 @@ class ClassFixture:
     sourcedId: str
     school: str
     students: tuple[str, ...]
+    teachers: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ class Fixtures:
     categories: tuple[tuple[str, str], ...] = ()  # (sourcedId, title)
     courses: tuple[str, ...] = ()
     lessons: tuple[Lesson, ...] = field(default=())
+    teachers: tuple[str, ...] = ()
+    gradingPeriods: tuple[tuple[str, str], ...] = ()  # (sourcedId, term)
 
     @property
     def external_lessons(self) -> tuple[Lesson, ...]:
@@ -74,6 +82,17 @@ class Fixtures:
 
 
 DEFAULT_NAME = "fixtures.toml"
+TABLES = (
+    "schools",
+    "students",
+    "teachers",
+    "classes",
+    "academicSessions",
+    "gradingPeriods",
+    "categories",
+    "courses",
+    "lessons",
+)
 
 
 def default_path() -> Path:
@@ -98,12 +117,13 @@ def load(path: str | Path | None = None) -> Fixtures:
 
 
 def parse(raw: dict[str, Any]) -> Fixtures:
-    known = {"schools", "students", "classes", "academicSessions", "categories", "courses", "lessons"}
+    known = {*TABLES}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise FixturesError(f"unknown table {unknown[0]!r} (expected one of {', '.join(sorted(known))})")
     schools = _ids(raw, "schools", required=True)
     students = _ids(raw, "students", required=True)
+    teachers = _ids(raw, "teachers")
     sessions = _ids(raw, "academicSessions")
     courses = _ids(raw, "courses")
     classes = []
@@ -117,7 +137,15 @@ def parse(raw: dict[str, Any]) -> Fixtures:
         missing = [s for s in enrolled if s not in students]
         if missing:
             raise FixturesError(f"classes[{i}].students names unknown student {missing[0]!r}")
-        classes.append(ClassFixture(_str(row, "sourcedId", f"classes[{i}]"), school, tuple(enrolled)))
+        taught = _listed(row, "teachers", f"classes[{i}]", teachers, "teacher")
+        terms = _listed(row, "terms", f"classes[{i}]", sessions, "academic session")
+        classes.append(ClassFixture(_str(row, "sourcedId", f"classes[{i}]"), school, tuple(enrolled), taught, terms))
+    periods = []
+    for i, row in enumerate(_rows(raw, "gradingPeriods")):
+        term = _str(row, "term", f"gradingPeriods[{i}]")
+        if term not in sessions:
+            raise FixturesError(f"gradingPeriods[{i}].term {term!r} is not a listed academic session")
+        periods.append((_str(row, "sourcedId", f"gradingPeriods[{i}]"), term))
     categories = tuple(
         (_str(row, "sourcedId", f"categories[{i}]"), str(row.get("title", "Category")))
         for i, row in enumerate(_rows(raw, "categories"))
@@ -143,7 +171,9 @@ def parse(raw: dict[str, Any]) -> Fixtures:
     all_ids = [
         *schools,
         *students,
+        *teachers,
         *sessions,
+        *(p for p, _ in periods),
         *courses,
         *(c.sourcedId for c in classes),
         *(c for c, _ in categories),
@@ -156,7 +186,20 @@ def parse(raw: dict[str, Any]) -> Fixtures:
         if ident in seen:
             raise FixturesError(f"sourcedId {ident!r} appears twice")
         seen.add(ident)
-    return Fixtures(schools, students, tuple(classes), sessions, categories, courses, tuple(lessons))
+    return Fixtures(
+        schools, students, tuple(classes), sessions, categories, courses, tuple(lessons), teachers, tuple(periods)
+    )
+
+
+def _listed(row: dict[str, Any], key: str, where: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """An optional list member of ``row`` whose every item is one of ``known``."""
+    value = row.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise FixturesError(f"{where}.{key} must be a list of sourcedIds")
+    unknown = [x for x in value if x not in known]
+    if unknown:
+        raise FixturesError(f"{where}.{key} names unknown {what} {unknown[0]!r}")
+    return tuple(value)
 
 
 def _rows(raw: dict[str, Any], key: str, required: bool = False) -> list[dict[str, Any]]:
@@ -177,3 +220,60 @@ def _str(row: dict[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise FixturesError(f"{where}.{key} must be a non-empty string")
     return value
+
+
+def dump(fixtures: Fixtures, header: str = "") -> str:
+    """``fixtures`` as a fixtures file that ``load`` reads back to the same value; ``header`` is
+    written first, as comment lines."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+
+    def table(name: str, members: dict[str, Any]) -> None:
+        lines.extend(["", f"[[{name}]]"])
+        for key, value in members.items():
+            if value is None or value in ((), []):
+                continue
+            lines.append(f"{key} = {_toml(value)}")
+
+    for name, ids in (("schools", fixtures.schools), ("students", fixtures.students), ("teachers", fixtures.teachers)):
+        for sourced_id in ids:
+            table(name, {"sourcedId": sourced_id})
+    for klass in fixtures.classes:
+        table(
+            "classes",
+            {
+                "sourcedId": klass.sourcedId,
+                "school": klass.school,
+                "students": list(klass.students),
+                "teachers": list(klass.teachers),
+                "terms": list(klass.terms),
+            },
+        )
+    for sourced_id in fixtures.academicSessions:
+        table("academicSessions", {"sourcedId": sourced_id})
+    for sourced_id, term in fixtures.gradingPeriods:
+        table("gradingPeriods", {"sourcedId": sourced_id, "term": term})
+    for sourced_id, title in fixtures.categories:
+        table("categories", {"sourcedId": sourced_id, "title": title})
+    for sourced_id in fixtures.courses:
+        table("courses", {"sourcedId": sourced_id})
+    for lesson in fixtures.lessons:
+        table(
+            "lessons",
+            {
+                "sourcedId": lesson.sourcedId,
+                "lessonType": lesson.lessonType,
+                "toolProvider": lesson.toolProvider,
+                "course": lesson.course,
+                "questions": lesson.questions,
+            },
+        )
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    # A JSON string is a TOML basic string once DEL, which JSON leaves bare, is escaped too.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007F")

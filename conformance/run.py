@@ -21,6 +21,7 @@ from typing import Any
 from conformance import catalogue, profiles, redaction, waivers
 from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
+from conformance.discovery.settle import MODES, mode_of, settle
 from conformance.guard import Guard
 from conformance.ledger import Ledger
 from conformance.target import ConfigError, Target, make_target
@@ -97,6 +98,9 @@ class Run:
     result: dict[str, Any] | None = None  # the summary, once the run ended
     waivers: tuple[Waiver, ...] = ()  # the controller's, from options.waivers
     console: Any = None  # a rich Console on the terminal, when the run's progress is drawn there
+    fixture_lines: list[str] = field(default_factory=list)  # what discovery or provisioning chose, and why
+    fixture_source: str = ""  # "discover" or "provision" when no file named the fixtures
+    provisioned: Any = None  # the records provisioning wrote (``Provisioned``), until they are removed
     usage_error: str | None = None  # why the run could not be judged at all (``--only`` selected nothing)
     # Who else watches: called with every exchange sent, and with every finding recorded (the Allure
     # recorder, while a run writes Allure results). Empty otherwise, so watching costs nothing.
@@ -157,7 +161,21 @@ class Run:
             budget=self.options.time_budget, deadline=time.time() + self.options.time_budget, stop_file=stop_file
         )
 
+    def fixtures_summary(self) -> dict[str, Any] | None:
+        """How the fixtures were settled, for summary.json (None: a file named them)."""
+        if not self.fixture_source:
+            return None
+        lines = [redaction.redact(line) for line in self.fixture_lines]
+        return {"source": self.fixture_source, "file": str(self.target.fixtures_path), "roles": lines}
+
+    def unprovision(self) -> None:
+        """Delete the records provisioning wrote (once); what could not be, joins the cleanup errors."""
+        if self.provisioned is not None:
+            provisioned, self.provisioned = self.provisioned, None
+            self.cleanup_errors.extend(f"provisioned {line}" for line in provisioned.remove())
+
     def stop_server(self) -> None:
+        self.unprovision()
         if self.server is not None:
             Resolved(self.target, self.server).stop()
             self.server = None
@@ -175,14 +193,29 @@ def build(values: dict[str, Any], *, guard: Guard | None = None, check: bool = T
     ``AuthenticationFailed`` (exit 3); an embedded server started here is stopped again on error."""
     options = RunOptions.from_values(values)
     resolved = resolve(values)
+    run_id = f"oc{secrets.token_hex(3)}"
+    settled = None
     try:
         waived = _waivers(options.waivers, resolved.target.profile)
         if check:
             preflight(resolved.target)
+        mode = mode_of(values)
+        if mode is not None:
+            settled = settle(
+                resolved.target,
+                mode,
+                prefix=f"{run_id}-fx-",
+                reports=Path(options.reports),
+                write_to=values.get("write_fixtures") or None,
+                guard=guard or Guard(),
+            )
+            resolved.target = settled.target
     except BaseException:
         resolved.stop()
         raise
-    run = Run(resolved.target, options, f"oc{secrets.token_hex(3)}", server=resolved.server, waivers=waived)
+    run = Run(resolved.target, options, run_id, server=resolved.server, waivers=waived)
+    if settled is not None:
+        run.fixture_lines, run.provisioned, run.fixture_source = settled.lines, settled.provisioned, settled.mode
     if guard is not None:
         run.guard = guard
     return run
@@ -220,10 +253,12 @@ def _number(name: str, raw: str | None, kind: type[int] | type[float]) -> Any:
 
 def resolve(values: dict[str, Any], faults: Sequence[str] = ()) -> Resolved:
     """``values`` maps option names (``base_url``…) to strings; raises ConfigError / exit-3 errors.
-    ``faults`` are switched on in the embedded reference server (``replay --fault``)."""
+    ``faults`` are switched on in the embedded reference server (``replay --fault``). A fixtures mode
+    (``discover``, ``provision``) leaves the target on the packaged fixtures until ``settle``."""
+    given = values.get("fixtures") or None
     common = {
         "profile": values.get("profile") or "timeback",
-        "fixtures_path": values.get("fixtures") or None,
+        "fixtures_path": None if given in MODES else given,
         "connect_timeout": _number("--connect-timeout", values.get("connect_timeout"), float),
         "read_timeout": _number("--read-timeout", values.get("read_timeout"), float),
         "request_deadline": _number("--request-deadline", values.get("request_deadline"), float) or None,

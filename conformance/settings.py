@@ -19,7 +19,14 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("--client-secret", None, "OAuth2 client secret (prefer the environment variable)"),
     ("--token", None, "a static bearer token instead of OAuth2 (prefer the environment variable)"),
     ("--profile", "timeback", "API profile"),
-    ("--fixtures", None, "fixtures TOML naming the target's students, classes, schools and lessons"),
+    (
+        "--fixtures",
+        None,
+        "fixtures TOML naming the target's students, classes, schools and lessons; or 'discover' (read them "
+        "from the target's rostering API: the default with --base-url) or 'provision' (create them there, "
+        "deleted after the run)",
+    ),
+    ("--write-fixtures", None, "write the discovered or provisioned fixtures to this TOML file"),
     ("--max-examples", "20", "generated examples per operation and mode"),
     ("--seed", "0", "random seed (same seed, same requests)"),
     ("--only", "", "comma-separated requirement IDs, ID prefixes or areas to run (e.g. GB-RESULT,PP)"),

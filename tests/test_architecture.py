@@ -58,7 +58,7 @@ LAYERS: dict[str, int] = {
     ),
     **dict.fromkeys(("target", "guard", "client"), 1),
     **dict.fromkeys(("ledger", "checks"), 2),
-    **dict.fromkeys(("session", "machines", "consumers", "reference"), 3),
+    **dict.fromkeys(("session", "machines", "consumers", "reference", "discovery"), 3),
     **dict.fromkeys(("suite", "run"), 4),
     **dict.fromkeys(("reporting", "runner", "selftest", "cli", "__main__"), 5),
 }

@@ -5,7 +5,8 @@ Paths with the same shape share one route (``/classes/{sourcedId}/lineItems`` fo
 method to the handler for that kind of operation. The six collections answer with and without the
 trailing slash (TimeBack documents it, the official binding does not). Unknown paths, wrong methods
 and even unexpected crashes answer with imsx bodies. A server speaks one profile: its operation
-table, its dialect (server_dialects.py) and, for TimeBack only, PowerPath's tool doubles.
+table, its dialect (server_dialects.py) and, for TimeBack only, PowerPath's tool doubles. The rostering
+routes the gradebook stands on (and TimeBack's lesson catalogue) are not in the table: rostering.py.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from conformance import fixtures as fixtures_module
 from conformance import profiles
 from conformance.contract.operations import Operation, operations
 from conformance.fixtures import Fixtures
-from conformance.reference import control, gradebook, powerpath
+from conformance.reference import control, gradebook, powerpath, rostering
 from conformance.reference.auth import TOKEN_PATH, Auth, token_endpoint
 from conformance.reference.body import carries_body
 from conformance.reference.context import ServerContext
@@ -222,6 +223,7 @@ def create_app(
         routes=[
             *_fixed_routes(ctx),
             *api_routes(ctx),
+            *rostering.routes(ctx, _route),
             *(control.routes(ctx) if offers_control(ctx) else []),
             *(control.token_routes(ctx) if offers_token_control(ctx) else []),
         ],

@@ -49,6 +49,7 @@ class RunningServer:
     process: subprocess.Popen[str] = field(repr=False)
     _stderr: IO[bytes] | None = field(default=None, repr=False)
     profile: str = profiles.TIMEBACK
+    fixtures: str | None = None  # the fixtures file it was seeded from (None: the packaged fixtures)
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """Terminate (SIGTERM: a clean shutdown), then kill after ``timeout`` seconds. Returns the exit code."""
@@ -77,6 +78,10 @@ class RunningServer:
             self.client_id,
             "--profile",
             self.profile,
+            # The file it was seeded from: a run against this server then checks exactly those records
+            # (without it, a run would discover them through the rostering API, as against any server).
+            "--fixtures",
+            self.fixtures or str(fixtures_module.default_path()),
         ]
 
     def environment(self, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -175,7 +180,8 @@ def start(
     assert process.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True, name="reference-stdout").start()
-    server = RunningServer("", "", client_id, client_secret, active, process, stderr, profile)
+    seeded = str(fixtures) if fixtures is not None else None
+    server = RunningServer("", "", client_id, client_secret, active, process, stderr, profile, seeded)
     announced: dict[str, str] = {}
     deadline = time.monotonic() + startup_timeout
     while "client id" not in announced:

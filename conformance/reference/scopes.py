@@ -2,7 +2,7 @@
 
 An operation's ``scope`` (operations.py) names, in path order, the kind of record each path
 parameter refers to. Line items are gradebook records (they must exist and not be soft-deleted);
-every other kind is a fixture (store.ROSTER).
+every other kind is a rostering record (store.ROSTER), seeded from the fixtures or provisioned.
 """
 
 from __future__ import annotations

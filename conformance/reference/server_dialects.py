@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from conformance import profiles
 from conformance.contract.operations import GRADEBOOK, Entity
+from conformance.contract.roster import READ_SCOPES
 from conformance.contract.schemas import Problem
 from conformance.contract.scopes import OFFICIAL as OFFICIAL_SCOPES
 from conformance.reference import records
@@ -38,10 +39,19 @@ PAIRS_ALL = "sourcedIdPairsAll"  # TimeBack extension key: every pair of a bulk 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 
 
+class Listed(Protocol):
+    """What a collection answer needs to know of the records it lists: their list key (a gradebook
+    entity, or a rostering collection)."""
+
+    @property
+    def plural(self) -> str: ...
+
+
 class Dialect:
     """TimeBack: PUT answers the stored record, pairs are one object, counts are page fields."""
 
     tools = True  # PowerPath's tool doubles, their control routes and the discovery document
+    lessons = True  # the lesson catalogue: courses/components, component resources, resources
     scopes: tuple[str, ...] = ()  # OAuth2 scopes a token may be granted: TimeBack documents none
     repeatable_query: tuple[str, ...] = ()  # query parameters that may be given more than once
     bulk_may_be_empty = False  # a bulk POST of no record: 422 here (TimeBack documents one or more)
@@ -71,7 +81,7 @@ class Dialect:
         self,
         ctx: ServerContext,
         request: Request,
-        entity: Entity,
+        entity: Listed,
         shown: list[dict[str, Any]],
         total: int,
         wanted: ListQuery,
@@ -141,7 +151,9 @@ class Official(Dialect):
     X-Total-Count header, and the imsx status object is closed (no TimeBack extension members)."""
 
     tools = False
-    scopes = OFFICIAL_SCOPES
+    lessons = False  # the catalogue is TimeBack's; the binding has no such collections
+    # The gradebook's scopes, and the rostering read scopes a client of the rostering routes asks for.
+    scopes = (*OFFICIAL_SCOPES, *READ_SCOPES)
     # ``fields`` is an array in form style: exploded (fields=a&fields=b) or comma-separated (fields=a,b).
     repeatable_query = ("fields",)
     bulk_may_be_empty = True  # GUIDPairSetDType and the *SetDType bodies require no member and no minimum
@@ -163,7 +175,7 @@ class Official(Dialect):
         self,
         ctx: ServerContext,
         request: Request,
-        entity: Entity,
+        entity: Listed,
         shown: list[dict[str, Any]],
         total: int,
         wanted: ListQuery,

@@ -1,7 +1,12 @@
-"""The reference server's storage: one SQLite file (WAL), with gradebook records cached in memory.
+"""The reference server's storage: one SQLite file (WAL), with its records cached in memory.
 
 Gradebook records are JSON documents keyed by (entity, key); the key is the sourcedId, except for
-the extra rows the ``put-duplicates`` fault adds. The server is the file's only writer, so the
+the extra rows the ``put-duplicates`` fault adds. Rostering records (and TimeBack's lesson
+catalogue) are documents of the same table, under entities named ``roster:<record key>``
+(``roster:org``, ``roster:user``, ``roster:componentResource``…): the rostering routes serve them, and
+every question the gradebook and PowerPath ask of the roster (does this student exist, which
+classes has this school, what is this lesson) is answered from them, so a record provisioned
+through the rostering API counts exactly as a seeded one. The server is the file's only writer, so the
 in-memory copy is loaded once and written through: reads and list queries never touch SQLite.
 Every write commits before the handler answers (WAL with synchronous=NORMAL survives the process
 being killed; only an OS crash could lose the last transactions). One connection behind one lock
@@ -19,19 +24,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance.contract import roster
 from conformance.fixtures import Fixtures, Lesson
 
+# The roster used to live in tables of its own; a database file written then still has them, unused.
 _SCHEMA = """
+DROP TABLE IF EXISTS schools;
+DROP TABLE IF EXISTS students;
+DROP TABLE IF EXISTS classes;
+DROP TABLE IF EXISTS class_students;
+DROP TABLE IF EXISTS academic_sessions;
+DROP TABLE IF EXISTS courses;
+DROP TABLE IF EXISTS lessons;
 CREATE TABLE IF NOT EXISTS records (entity TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,
                                     PRIMARY KEY (entity, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS schools (sourced_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS students (sourced_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS classes (sourced_id TEXT PRIMARY KEY, school TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS class_students (class TEXT NOT NULL, student TEXT NOT NULL, PRIMARY KEY (class, student));
-CREATE TABLE IF NOT EXISTS academic_sessions (sourced_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS courses (sourced_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS lessons (sourced_id TEXT PRIMARY KEY, lesson_type TEXT NOT NULL, tool_provider TEXT,
-                                    course TEXT, questions INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS enrollments (student TEXT NOT NULL, course TEXT NOT NULL, lesson TEXT NOT NULL,
                                         created TEXT NOT NULL, PRIMARY KEY (student, course));
 CREATE TABLE IF NOT EXISTS attempts (student TEXT NOT NULL, lesson TEXT NOT NULL, attempt INTEGER NOT NULL,
@@ -40,16 +46,28 @@ CREATE TABLE IF NOT EXISTS tool_assignments (assignment_id TEXT PRIMARY KEY, bod
 CREATE TABLE IF NOT EXISTS tool_outages (tool TEXT PRIMARY KEY, failing INTEGER NOT NULL);
 """
 
-# Roster tables a scope or a PowerPath call may name; the values are trusted table names.
-ROSTER = {
-    "school": "schools",
-    "student": "students",
-    "class": "classes",
-    "academicSession": "academic_sessions",
-    "course": "courses",
-    "lesson": "lessons",
-}
 TOBEDELETED = "tobedeleted"
+ROSTER_PREFIX = "roster:"
+
+
+def roster_entity(kind: roster.Kind) -> str:
+    """Where the records of a rostering collection are stored: by record key, so that collections
+    of one kind of record (schools and orgs, users, students and teachers) share their records."""
+    return ROSTER_PREFIX + kind.singular
+
+
+# The roster kinds a scope or a PowerPath call may name: where such a record is stored, and the
+# role a user must have to be one.
+ROSTER: dict[str, tuple[roster.Kind, str | None]] = {
+    "school": (roster.SCHOOL, None),
+    "student": (roster.USER, "student"),
+    "teacher": (roster.USER, "teacher"),
+    "class": (roster.CLASS, None),
+    "academicSession": (roster.SESSION, None),
+    "course": (roster.COURSE, None),
+    "lesson": (roster.COMPONENT_RESOURCE, None),
+}
+DEFAULT_QUESTIONS = 4  # a lesson whose resource does not say how many questions its test has
 
 
 class StoreError(RuntimeError):
@@ -119,45 +137,80 @@ class Store:
             self._db.execute("INSERT OR REPLACE INTO records (entity, key, body) VALUES (?, ?, ?)", (entity, key, body))
             self._records.setdefault(entity, {})[key] = record
 
-    # Fixtures: the roster the gradebook API cannot create.
-    def seed(self, fixtures: Fixtures, category_record: Any) -> None:
-        """Replace the roster tables with ``fixtures``; add fixture categories not stored yet."""
+    def remove(self, entity: str, key: str) -> None:
         with self.transaction():
-            for table in (*ROSTER.values(), "class_students"):
-                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants
-            self._db.executemany("INSERT INTO schools VALUES (?)", [(s,) for s in fixtures.schools])
-            self._db.executemany("INSERT INTO students VALUES (?)", [(s,) for s in fixtures.students])
-            self._db.executemany("INSERT INTO academic_sessions VALUES (?)", [(s,) for s in fixtures.academicSessions])
-            self._db.executemany("INSERT INTO courses VALUES (?)", [(s,) for s in fixtures.courses])
-            self._db.executemany(
-                "INSERT INTO classes VALUES (?, ?)", [(c.sourcedId, c.school) for c in fixtures.classes]
-            )
-            self._db.executemany(
-                "INSERT INTO class_students VALUES (?, ?)",
-                [(c.sourcedId, s) for c in fixtures.classes for s in c.students],
-            )
-            self._db.executemany(
-                "INSERT INTO lessons VALUES (?, ?, ?, ?, ?)",
-                [(x.sourcedId, x.lessonType, x.toolProvider, x.course, x.questions) for x in fixtures.lessons],
-            )
+            self._db.execute("DELETE FROM records WHERE entity = ? AND key = ?", (entity, key))
+            self._records.get(entity, {}).pop(key, None)
+
+    # The roster: what the gradebook API cannot create.
+    def seed(self, fixtures: Fixtures, category_record: Any) -> None:
+        """Replace every rostering record with those of ``fixtures`` (the lesson catalogue too: the
+        server's dialect decides whether it is served); add fixture categories not stored yet."""
+        with self.transaction():
+            self._db.execute("DELETE FROM records WHERE entity LIKE ?", (ROSTER_PREFIX + "%",))
+            self._records = {k: v for k, v in self._records.items() if not k.startswith(ROSTER_PREFIX)}
+            for kind, record in roster.documents(fixtures, lessons=True):
+                self.put(roster_entity(kind), record["sourcedId"], record)
             for sourced_id, title in fixtures.categories:
                 if self.get("category", sourced_id) is None:
                     self.put("category", sourced_id, category_record(sourced_id, title))
 
+    def roster_get(self, kind: roster.Kind, sourced_id: str) -> dict[str, Any] | None:
+        """A rostering record that exists (a soft-deleted one does not)."""
+        record = self.get(roster_entity(kind), sourced_id)
+        return record if record is not None and record.get("status") != TOBEDELETED else None
+
+    def roster_all(self, kind: roster.Kind) -> list[dict[str, Any]]:
+        """Every rostering record of ``kind``'s collections that exists."""
+        return [r for r in self.all(roster_entity(kind)) if r.get("status") != TOBEDELETED]
+
     def exists(self, kind: str, sourced_id: str) -> bool:
-        table = ROSTER[kind]
-        row = self._query(f"SELECT 1 FROM {table} WHERE sourced_id = ?", (sourced_id,))  # noqa: S608
-        return bool(row)
+        where, role = ROSTER[kind]
+        if kind == "lesson":
+            return self.lesson(sourced_id) is not None
+        record = self.roster_get(where, sourced_id)
+        return record is not None and (role is None or role in roster.roles_of(record))
 
     def classes_of_school(self, school: str) -> set[str]:
-        return {r[0] for r in self._query("SELECT sourced_id FROM classes WHERE school = ?", (school,))}
+        return {c["sourcedId"] for c in self.roster_all(roster.CLASS) if roster.reference_id(c, "school") == school}
+
+    def members_of_class(self, class_id: str, role: str) -> list[str]:
+        """The users enrolled in a class with ``role``, in enrollment order."""
+        return [
+            user
+            for e in self.roster_all(roster.ENROLLMENT)
+            if roster.reference_id(e, "class") == class_id
+            and e.get("role") == role
+            and (user := roster.reference_id(e, "user")) is not None
+        ]
 
     def lesson(self, sourced_id: str) -> Lesson | None:
-        rows = self._query(
-            "SELECT sourced_id, lesson_type, tool_provider, course, questions FROM lessons WHERE sourced_id = ?",
-            (sourced_id,),
+        """The component resource ``sourced_id`` as PowerPath sees it: its resource's metadata gives the
+        lesson type (else the component resource's own), the tool and the questions; its course
+        component, the course. Without its resource, or a lesson type, it is no lesson."""
+        placed = self.roster_get(roster.COMPONENT_RESOURCE, sourced_id)
+        resource_id = roster.reference_id(placed, "resource") if placed is not None else None
+        resource = self.roster_get(roster.RESOURCE, resource_id) if resource_id is not None else None
+        if placed is None or resource is None:
+            return None
+        found = resource.get("metadata")
+        metadata: dict[str, Any] = found if isinstance(found, dict) else {}
+        lesson_type = metadata.get("lessonType", placed.get("lessonType"))
+        if not isinstance(lesson_type, str):
+            return None
+        tool = metadata.get("toolProvider")
+        questions = metadata.get("questions")
+        component_id = roster.reference_id(placed, "courseComponent")
+        component = self.roster_get(roster.COMPONENT, component_id) if component_id is not None else None
+        return Lesson(
+            sourced_id,
+            lesson_type,
+            tool if isinstance(tool, str) else None,
+            roster.reference_id(component, "course") if component is not None else None,
+            questions
+            if isinstance(questions, int) and not isinstance(questions, bool) and questions > 0
+            else DEFAULT_QUESTIONS,
         )
-        return Lesson(*rows[0]) if rows else None
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._lock:

@@ -94,6 +94,11 @@ def markdown(summary: dict[str, Any]) -> str:
         lines += ["", "## Compared with the baseline", ""] + [
             f"    {line}" for line in baseline_lines(summary["baseline"])
         ]
+    settled = summary.get("fixtures")
+    if settled:
+        how = "discovered in" if settled["source"] == "discover" else "provisioned on"
+        lines += ["", f"## Fixtures {how} the target", "", f"Written to `{settled['file']}`.", ""]
+        lines += [f"- {line}" for line in settled["roles"]]
     for key, heading in (("errors", "Suite errors"), ("cleanup_failures", "Records cleanup could not delete")):
         if summary.get(key):
             lines += ["", f"## {heading}", ""] + [f"- {e}" for e in summary[key]]

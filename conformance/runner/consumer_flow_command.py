@@ -2,8 +2,11 @@
 
 Sends the grade sync (``consumers.grade_sync``) once, as Google's SIS conformance notebook sends it,
 against the target (the embedded reference server without ``--base-url``), and prints each step
-with its latency: what came back, and, for a step that failed, what the notebook expected. The
-fixtures name the class, school and student (the notebook reads them from the rostering API); the
+with its latency: what came back, and, for a step that failed, what the notebook expected. Like the
+notebook, it starts from a teacher (the fixtures' first class's) and reads the class, its school, a
+student and the term's grading periods from the rostering API; fixtures without a teacher name the
+class, school and student themselves. Against a remote target without ``--fixtures`` the fixtures are
+discovered (``--fixtures discover``), or written and removed again with ``--fixtures provision``. The
 line item and result are new, with ids of their own, and deleted by the flow itself.
 
 Exit codes: 0 every step passed; 1 a step failed; 2 a configuration error; 3 the target could not
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 from conformance import profiles, redaction, settings
@@ -22,11 +27,12 @@ from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreacha
 from conformance.consumers import grade_sync
 from conformance.consumers.channel import Channel
 from conformance.consumers.steps import summary_lines
+from conformance.discovery.settle import mode_of, settle
 from conformance.exits import Exit
 from conformance.guard import Guard
 from conformance.reference.embedded import ServerStartError
 from conformance.run import Resolved, preflight, resolve
-from conformance.target import ConfigError
+from conformance.target import ConfigError, Target
 
 # Where the target is, how to reach it, and the profile it speaks.
 TARGET_FLAGS = (*settings.TARGET_FLAGS, "--profile")
@@ -50,7 +56,7 @@ def consumer_flow(args: argparse.Namespace) -> int:
     except (TargetUnreachable, AuthenticationFailed) as exc:
         return _error(str(exc), Exit.UNREACHABLE)
     try:
-        return _flow(resolved)
+        return _flow(resolved, mode_of(values))
     except (TargetUnreachable, AuthenticationFailed) as exc:
         return _error(str(exc), Exit.UNREACHABLE)
     except ConfigError as exc:
@@ -59,9 +65,24 @@ def consumer_flow(args: argparse.Namespace) -> int:
         resolved.stop()
 
 
-def _flow(resolved: Resolved) -> int:
-    target = resolved.target
-    preflight(target)
+def _flow(resolved: Resolved, mode: str | None) -> int:
+    preflight(resolved.target)
+    if mode is None:
+        return _grade_sync(resolved.target)
+    with tempfile.TemporaryDirectory(prefix="oneroster-fixtures-") as place:
+        prefix = f"cf{uuid.uuid4().hex[:6]}-fx-"
+        settled = settle(resolved.target, mode, prefix=prefix, reports=Path(place), write_to=None, guard=Guard())
+        for line in settled.lines:
+            print(f"oneroster-conformance: fixtures: {redaction.redact(line)}", file=sys.stderr)
+        try:
+            return _grade_sync(settled.target)
+        finally:
+            left = settled.provisioned.remove() if settled.provisioned is not None else []
+            for line in left:
+                print(f"oneroster-conformance: provisioned {redaction.redact(line)}", file=sys.stderr)
+
+
+def _grade_sync(target: Target) -> int:
     fixtures = target.fixtures()
     if not fixtures.classes:
         raise ConfigError("the fixtures name no class: the grade sync needs a class with a school and a student")
@@ -76,6 +97,7 @@ def _flow(resolved: Resolved) -> int:
         category_id=fixtures.categories[0][0] if fixtures.categories else None,
         line_item_id=str(uuid.uuid4()),  # as the notebook makes them
         result_id=str(uuid.uuid4()),
+        teacher_id=klass.teachers[0] if klass.teachers else None,  # the notebook starts from a teacher
     )
     where = "the embedded reference server at " if target.embedded else ""
     print(

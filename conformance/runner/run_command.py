@@ -100,6 +100,10 @@ def _run(args: argparse.Namespace, guard: Guard) -> int:
         print(f"oneroster-conformance: target {where}{redaction.redact(the_run.target.base_url)}", file=sys.stderr)
         if getattr(args, "config_file", None):
             print(f"oneroster-conformance: settings from {args.config_file}", file=sys.stderr)
+        for line in the_run.fixture_lines:
+            print(f"oneroster-conformance: fixtures: {redaction.redact(line)}", file=sys.stderr)
+        if the_run.fixture_lines:
+            print(f"oneroster-conformance: fixtures written to {the_run.target.fixtures_path}", file=sys.stderr)
         return _verdict(the_run, _pytest(the_run))
     finally:
         the_run.stop_server()

@@ -212,6 +212,7 @@ class RunPlugin:
         if not self.controller:
             session.config.workeroutput["oneroster"] = run.worker_output()  # type: ignore[attr-defined]
             return
+        run.unprovision()  # after every process's own cleanup: what it wrote referenced these records
         if run.options.only and self.progress.tests == 0 and run.guard.stopped is None:
             # A gate whose --only matches nothing would be green forever: no verdict at all.
             run.usage_error = (
@@ -231,6 +232,7 @@ class RunPlugin:
             strict=run.options.strict,
             waiver_file=run.options.waivers,
             waivers=run.waivers,
+            fixtures=run.fixtures_summary(),
         )
         result = verdict.build(run.ledger, info)
         stopping.annotate(result, run.guard)  # a run cut short says so; what it never checked is skipped, with why

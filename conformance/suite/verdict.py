@@ -32,6 +32,7 @@ class RunInfo:
     waiver_file: str = ""  # the waivers' file, when the run was given one
     waivers: tuple[Waiver, ...] = ()
     today: date | None = None  # the day waivers are judged on (default: today, UTC)
+    fixtures: dict[str, Any] | None = None  # how fixtures no file named were settled: source, file, roles
 
 
 def requirement_status(level: str, entry: Entry | None) -> str:
@@ -105,4 +106,6 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         summary["errors"] = [redaction.redact(e) for e in info.errors]
     if info.cleanup:
         summary["cleanup_failures"] = [redaction.redact(c) for c in info.cleanup]
+    if info.fixtures:
+        summary["fixtures"] = info.fixtures
     return summary

@@ -48,7 +48,7 @@ DEFAULT_TEXT = fixtures.default_path().read_text(encoding="utf-8")
 # (id, text appended to the default file, a word the one-line message must contain)
 BROKEN = [
     ("malformed-toml", "[[schools]\nsourcedId = 1\n", "TOML"),
-    ("unknown-table", '[[teachers]]\nsourcedId = "teacher-1"\n', "teachers"),
+    ("unknown-table", '[[parents]]\nsourcedId = "parent-1"\n', "parents"),
     (
         "unknown-lesson-type",
         '[[lessons]]\nsourcedId = "lesson-x"\nlessonType = "exam"\ntoolProvider = "edulastic"\n',
@@ -66,6 +66,17 @@ BROKEN = [
         '[[classes]]\nsourcedId = "class-x"\nschool = "fx-school-1"\nstudents = ["ghost"]\n',
         "ghost",
     ),
+    (
+        "class-unknown-teacher",
+        '[[classes]]\nsourcedId = "class-x"\nschool = "fx-school-1"\nteachers = ["nobody"]\n',
+        "nobody",
+    ),
+    (
+        "class-unknown-term",
+        '[[classes]]\nsourcedId = "class-x"\nschool = "fx-school-1"\nterms = ["no-term"]\n',
+        "no-term",
+    ),
+    ("grading-period-unknown-term", '[[gradingPeriods]]\nsourcedId = "gp-x"\nterm = "no-such-term"\n', "no-such-term"),
     (
         "lesson-unknown-course",
         '[[lessons]]\nsourcedId = "lesson-x"\nlessonType = "quiz"\ncourse = "no-course"\n',
@@ -118,3 +129,30 @@ def test_required_tables_must_not_be_empty(tmp_path: Path) -> None:
     with pytest.raises(FixturesError) as caught:
         fixtures.load(path)
     assert_one_line(caught.value, path, "classes")
+
+
+def test_a_dumped_fixtures_set_loads_back_the_same(tmp_path: Path) -> None:
+    """``dump`` writes what ``load`` reads back unchanged, awkward strings included: discovery writes
+    a real server's ids, which may hold quotes, backslashes, control characters or any script."""
+    loaded = fixtures.load()
+    awkward = 'a "quoted"\\ id\twith\x7f and \U0001f600 é'
+    odd = fixtures.parse(
+        {
+            "schools": [{"sourcedId": awkward}],
+            "students": [{"sourcedId": "s-1"}],
+            "teachers": [{"sourcedId": "t-1"}],
+            "classes": [{"sourcedId": "c-1", "school": awkward, "students": ["s-1"], "teachers": ["t-1"]}],
+        }
+    )
+    for value in (loaded, odd):
+        path = tmp_path / "dumped.toml"
+        path.write_text(fixtures.dump(value, "written by a test\nsecond line"), encoding="utf-8")
+        assert fixtures.load(path) == value
+        assert path.read_text(encoding="utf-8").startswith("# written by a test\n# second line\n")
+
+
+def test_the_default_fixtures_name_a_teacher_and_a_grading_period() -> None:
+    """The grade sync starts from a teacher and reads the term's grading periods."""
+    loaded = fixtures.load()
+    assert loaded.classes[0].teachers == ("fx-teacher-1",) and loaded.classes[0].terms == ("fx-term-1",)
+    assert loaded.gradingPeriods == (("fx-grading-period-1", "fx-term-1"),)

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from conformance import fixtures
 from conformance.reference import embedded
 from tests._cli import cli, environment
 
@@ -59,7 +60,8 @@ def _cli(*args: str, env: dict[str, str], timeout: float, reports: Path) -> dict
 def _do_runs(reports: Path) -> Runs:
     outcomes = []
     with embedded.start(faults=[FAULT]) as server:
-        target = ["--base-url", server.base_url, "--max-examples", "2", "--only", "results", "--reports", str(reports)]
+        target = [*server.target_args()[:2], "--fixtures", str(fixtures.default_path())]
+        target += ["--max-examples", "2", "--only", "results", "--reports", str(reports)]
         # First run: OAuth2 client credentials, the secret through the environment.
         outcomes.append(
             _cli(

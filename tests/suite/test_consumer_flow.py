@@ -24,16 +24,37 @@ def test_the_grade_sync_passes_against_the_reference_server(profile: str, tmp_pa
     out = cli("consumer-flow", "--profile", profile, reports=tmp_path / "r")
     assert out.code == 0, out.stdout + out.stderr
     steps = _steps(out.stdout)
-    # Token, categories, line item created, listed, edited, listed; result created, listed, extra
-    # credit, listed, exempt, listed, deleted, gone; line item deleted, gone; a page of 10,000.
-    assert len(steps) == 17, out.stdout
+    # Token; the teacher's classes, the class, its students, the term's grading periods; categories,
+    # line item created, listed, edited, listed; result created, listed, extra credit, listed, exempt,
+    # listed, deleted, gone; line item deleted, gone; a page of 10,000.
+    assert len(steps) == 21, out.stdout
     assert not [s for s in steps if s.startswith(("FAIL", "skip"))], out.stdout
     assert all(STEP.match(s).group(2) != "—" for s in steps), "every step sent shows its latency"  # type: ignore[union-attr]
     assert "a title of 112 characters" in out.stdout and "score 300" in out.stdout
     # Both profiles' documents answer a replacing PUT 201, which the notebook accepts and likes less than 200.
     (edit,) = [s for s in steps if "PutLineItem Edit" in s]
     assert edit.endswith("status 201 (the notebook prefers 200 for a replaced record)"), edit
-    assert re.search(r"grade sync: all 17 steps passed; 17 requests, mean latency \d+\.\d ms", out.stderr)
+    assert re.search(r"grade sync: all 21 steps passed; 21 requests, mean latency \d+\.\d ms", out.stderr)
+
+
+ROSTERING_STEPS = ("GetClassesForTeacher", "GetClass", "GetStudentsForClass", "GetGradingPeriodsForTerm")
+
+
+def test_the_grade_sync_starts_from_a_teacher_read_through_rostering(tmp_path: Path) -> None:
+    """The whole flow against ``serve --profile 1edtech`` as a remote server: the fixtures discovered,
+    a token asked for with the rostering scope, then teacher, classes, students, grading periods,
+    categories, line items, results and deletes, every step passing."""
+    with embedded.start(profile="1edtech") as server:
+        target = ["--base-url", server.base_url, "--token-url", server.token_url, "--client-id", server.client_id]
+        out = cli("consumer-flow", *target, "--profile", "1edtech", reports=tmp_path / "r", env=server.environment())
+    assert out.code == 0, out.stdout + out.stderr
+    assert "fixtures: teacher: fx-teacher-1 (teaches class fx-class-1)" in out.stderr
+    names = [re.sub(r"^\S+ +\S+ ms  ", "", s).split(":")[0] for s in _steps(out.stdout)]
+    assert names[:5] == ["Get OAuth Token", *ROSTERING_STEPS], names
+    assert names[-2:] == ["DeleteLineItem", "Line item deleted"], names
+    assert len(names) == 21 and not [s for s in _steps(out.stdout) if not s.startswith("pass")], out.stdout
+    (students,) = [s for s in _steps(out.stdout) if "GetStudentsForClass" in s]
+    assert "status 200, 2 listed" in students
 
 
 def test_a_step_the_server_breaks_fails_the_flow_and_says_what_was_expected(tmp_path: Path) -> None:
