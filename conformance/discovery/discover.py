@@ -161,10 +161,15 @@ class _Picker:
 
     # PowerPath: students in no class, and lessons -----------------------------------------------------------
     def classless(self, raw: dict[str, Any]) -> None:
-        taken = {s["sourcedId"] for s in raw["students"]}
+        # Most students of a real school are in a class: one read of the enrollments rules them out
+        # before any student is asked about its classes one by one (a target without that list is
+        # asked about each, up to CANDIDATES).
+        enrolled = {roster.reference_id(e, "user") for e in self.reader.collection(roster.ENROLLMENT)}
+        taken = {s["sourcedId"] for s in raw["students"]} | enrolled
         found: list[str] = []
         looked = 0
-        for student in self.reader.collection(roster.STUDENT):
+        students = self.reader.collection(roster.STUDENT)
+        for student in students:
             if len(found) == CLASSLESS_WANTED or looked == CANDIDATES:
                 break
             if student["sourcedId"] in taken:
@@ -173,7 +178,8 @@ class _Picker:
             if not self.scoped(roster.CLASS, roster.STUDENT, student["sourcedId"], "classes"):
                 found.append(student["sourcedId"])
         if not found:
-            self.missed(roles.CLASSLESS, f"none of the {looked} students looked at is in no class")
+            asked = f"; {looked} asked about their classes" if looked else ""
+            self.missed(roles.CLASSLESS, f"each of the {len(students)} students listed is in a class{asked}")
         elif len(found) < CLASSLESS_WANTED:
             # The roles left over fall back to class members (external_tests_model.roles).
             self.chose(roles.CLASSLESS, ", ".join(found), f"only {len(found)} found: class members stand in")

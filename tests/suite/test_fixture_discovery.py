@@ -20,9 +20,15 @@ import httpx
 import pytest
 
 from conformance import fixtures, profiles
+from conformance.client import SuiteClient
 from conformance.contract import roster
 from conformance.contract.operations import GRADEBOOK
+from conformance.discovery import discover as discover_module
+from conformance.discovery.discover import discover
+from conformance.discovery.reader import Reader
+from conformance.guard import Guard
 from conformance.reference import embedded
+from conformance.target import ConfigError, make_target
 from tests._cli import Outcome, against, cli, environment
 
 # Enough of every test to reach each requirement: the comparison is of which requirements pass.
@@ -53,8 +59,15 @@ def _collections(server: embedded.RunningServer) -> dict[str, set[str]]:
     return seen
 
 
+# CI's budget, and (marked slow) the default run's: what a vendor's first run is.
+BUDGETS = [pytest.param(BUDGET, id="small"), pytest.param((), id="default", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
 @pytest.mark.parametrize("profile", profiles.NAMES)
-def test_discovered_and_provisioned_fixtures_give_the_packaged_verdict(profile: str, tmp_path: Path) -> None:
+def test_discovered_and_provisioned_fixtures_give_the_packaged_verdict(
+    profile: str, budget: tuple[str, ...], tmp_path: Path
+) -> None:
     """Each run against a fresh server, as a first run against a sandbox would be: a run's PowerPath
     assignments change what a later run may take as a student never assigned a test."""
     found_file = tmp_path / "found.toml"
@@ -66,10 +79,10 @@ def test_discovered_and_provisioned_fixtures_give_the_packaged_verdict(profile: 
     outcomes: dict[str, Outcome] = {}
     for name, args in runs.items():
         with embedded.start(profile=profile) as server:
-            outcomes[name] = against(server, *BUDGET, *args, reports=tmp_path / name)
+            outcomes[name] = against(server, *budget, *args, reports=tmp_path / name)
     with embedded.start(profile=profile) as server:
         before = _collections(server)
-        provisioned = against(server, *BUDGET, "--fixtures", "provision", reports=tmp_path / "made")
+        provisioned = against(server, *budget, "--fixtures", "provision", reports=tmp_path / "made")
         after = _collections(server)
     packaged, discovered, again = outcomes["packaged"], outcomes["found"], outcomes["again"]
     for out in (packaged, discovered, again, provisioned):
@@ -198,3 +211,50 @@ def test_a_target_without_rostering_is_one_line_and_exit_2(no_rostering: str, mo
     assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
     assert "answers 404 to GET /ims/oneroster/rostering/v1p2/schools/" in lines[0]
     assert "serves no OneRoster rostering API" in lines[0] and "--fixtures FILE" in lines[0]
+
+
+def test_discovery_pages_through_a_large_school_and_stays_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """250 students over 3 pages, the three in no class listed last, 60 classes of which only the
+    last three have students: discovery pages through the lists, rules the students of a class it did
+    not choose out with one read of the enrollments, and asks about classes one by one only up to
+    its bound."""
+    students = [f"s-{n:03d}" for n in range(247)] + ["zz-free-1", "zz-free-2", "zz-free-3"]
+    classes = [{"sourcedId": f"c-{n:02d}", "school": "sch-1", "students": []} for n in range(57)]
+    classes.append({"sourcedId": "c-97", "school": "sch-1", "students": students[:20]})
+    classes.append({"sourcedId": "c-98", "school": "sch-1", "students": students[20:247]})
+    classes.append({"sourcedId": "c-99", "school": "sch-2", "students": students[:5]})
+    big = fixtures.parse(
+        {
+            "schools": [{"sourcedId": "sch-1"}, {"sourcedId": "sch-2"}],
+            "students": [{"sourcedId": s} for s in students],
+            "classes": classes,
+        }
+    )
+    seed = tmp_path / "big.toml"
+    seed.write_text(fixtures.dump(big), encoding="utf-8")
+    with embedded.start(fixtures=seed) as server:
+        target = make_target(
+            base_url=server.base_url,
+            token_url=server.token_url,
+            client_id=server.client_id,
+            client_secret=server.client_secret,
+        )
+        client = SuiteClient(target, guard=Guard())
+        try:
+            reader = Reader(client, slash=True)
+            with pytest.raises(ConfigError, match=r"no class with a student among the 30 classes .* looked at"):
+                discover(reader, powerpath=True)
+            monkeypatch.setattr(discover_module, "CANDIDATES", 60)  # the bound that failed above, lifted
+            found = discover(Reader(client, slash=True), powerpath=True)
+        finally:
+            client.close()
+    # c-97 first; the second class is one of another school (c-99), so c-98's students are chosen for
+    # nothing and only the enrollments tell they are in a class.
+    assert [c.sourcedId for c in found.fixtures.classes] == ["c-97", "c-99"]
+    in_class = {s for c in found.fixtures.classes for s in c.students}
+    assert [s for s in found.fixtures.students if s not in in_class] == ["zz-free-1", "zz-free-2", "zz-free-3"]
+    assert any(
+        line == "students in no class: zz-free-1, zz-free-2, zz-free-3 (each lists no class)" for line in found.lines
+    )
