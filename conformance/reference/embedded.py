@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -29,6 +29,7 @@ from conformance import fixtures as fixtures_module
 from conformance import profiles
 from conformance.reference import faults as fault_registry
 from conformance.reference.app import create_app
+from conformance.target import Target, make_target
 
 __all__ = ["RunningServer", "ServerStartError", "create_app", "start"]
 
@@ -83,6 +84,18 @@ class RunningServer:
             "--fixtures",
             self.fixtures or str(fixtures_module.default_path()),
         ]
+
+    def target(self, **options: Any) -> Target:
+        """This server as the suite's target, its credentials included (``options``: the other
+        arguments of ``make_target``, e.g. ``fixtures_path``)."""
+        return make_target(
+            base_url=self.base_url,
+            token_url=self.token_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            profile=self.profile,
+            **options,
+        )
 
     def environment(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """``base`` (default: this process's environment) without ONEROSTER_* settings, plus the secret."""

@@ -21,7 +21,6 @@ from conformance.client import SuiteClient
 from conformance.contract.operations import ENTITIES, GRADEBOOK, POWERPATH
 from conformance.guard import Guard
 from conformance.reference import embedded
-from conformance.target import make_target
 from tests._cli import valid_summary
 
 from ._support import COMMAND, environment, run, run_args
@@ -162,12 +161,7 @@ def _credentials(server: Any) -> dict[str, str]:
 
 # Interrupted runs -------------------------------------------------------------------------------------
 def _active_with_prefix(server: Any, prefix: str) -> dict[str, list[str]]:
-    target = make_target(
-        base_url=server.base_url,
-        token_url=server.token_url,
-        client_id=server.client_id,
-        client_secret=server.client_secret,
-    )
+    target = server.target()
     client = SuiteClient(target, guard=Guard())
     try:
         found = {}

@@ -17,11 +17,10 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import pytest
 from conformance import fixtures
 from conformance.reference import embedded
 from tests._cli import cli, environment
+from tests._loopback import serving
 
 pytestmark = pytest.mark.network
 
@@ -249,19 +249,12 @@ def test_certificate_in_a_browser(runs: Runs, tmp_path: Path) -> None:
 def _served(directory: Path) -> Iterator[str]:
     """The Allure report over HTTP on loopback: its page fetches its data, which file:// refuses."""
 
-    class Quiet(SimpleHTTPRequestHandler):
+    class Pages(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(functools.partial(Pages, directory=str(directory))) as origin:
+        yield origin
 
 
 @needs_chromium

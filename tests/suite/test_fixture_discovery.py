@@ -10,9 +10,7 @@ is a configuration error in one line, never a failure of the server.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,9 @@ from conformance.discovery.discover import discover
 from conformance.discovery.reader import Reader
 from conformance.guard import Guard
 from conformance.reference import embedded
-from conformance.target import ConfigError, make_target
+from conformance.target import ConfigError
 from tests._cli import Outcome, against, cli, environment
+from tests._loopback import Quiet, serving
 
 # Enough of every test to reach each requirement: the comparison is of which requirements pass.
 BUDGET = ("--max-examples", "3", "--seed", "7")
@@ -161,7 +160,7 @@ def test_provisioning_is_refused_with_read_only(tmp_path: Path) -> None:
     )
 
 
-class _NoRostering(BaseHTTPRequestHandler):
+class _NoRostering(Quiet):
     """A gradebook that answers its token and its categories, and 404 to everything else."""
 
     def do_POST(self) -> None:
@@ -183,21 +182,11 @@ class _NoRostering(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def no_rostering() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoRostering)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(_NoRostering) as origin:
+        yield origin
 
 
 @pytest.mark.parametrize("mode", [[], ["--fixtures", "discover"]], ids=["default", "discover"])
@@ -235,12 +224,7 @@ def test_discovery_pages_through_a_large_school_and_stays_bounded(
     seed = tmp_path / "big.toml"
     seed.write_text(fixtures.dump(big), encoding="utf-8")
     with embedded.start(fixtures=seed) as server:
-        target = make_target(
-            base_url=server.base_url,
-            token_url=server.token_url,
-            client_id=server.client_id,
-            client_secret=server.client_secret,
-        )
+        target = server.target()
         client = SuiteClient(target, guard=Guard())
         try:
             reader = Reader(client, slash=True)
