@@ -77,46 +77,35 @@ class _Picker:
 
     # Schools, classes and their students ------------------------------------------------------------------
     def classes(self, schools: dict[str, dict[str, Any]]) -> list[tuple[dict[str, Any], list[str]]]:
+        """The first class with students, and a second one, of another school when there is one."""
         listed = [c for c in self.reader.collection(roster.CLASS) if roster.reference_id(c, "school") in schools]
-        chosen: list[tuple[dict[str, Any], list[str]]] = []
+        found: list[tuple[dict[str, Any], list[str]]] = []
         for klass in listed[:CANDIDATES]:
             students = [s["sourcedId"] for s in self.scoped(roster.USER, roster.CLASS, klass["sourcedId"], "students")]
-            if not students:
-                continue
-            school = roster.reference_id(klass, "school")
-            if not chosen:
-                chosen.append((klass, students))
-                self.chose(roles.SCHOOL, str(school), f"the school of class {klass['sourcedId']}")
-                self.chose(roles.CLASS, klass["sourcedId"], f"{len(students)} students, school {school}")
-            elif roster.reference_id(chosen[0][0], "school") != school:
-                chosen.append((klass, students))
-                self.chose(roles.SECOND_CLASS, klass["sourcedId"], f"{len(students)} students, another school {school}")
-                break
-        if not chosen:
-            looked = min(len(listed), CANDIDATES)
+            if students:
+                found.append((klass, students))
+                if _school(klass) != _school(found[0][0]):
+                    break  # the second class, of another school: nothing more to ask
+        if not found:
             raise ConfigError(
-                f"discovering fixtures: no class with a student among the {looked} classes of a listed school "
-                f"looked at ({len(schools)} schools listed); name the fixtures in a file with --fixtures FILE"
+                f"discovering fixtures: no class with a student among the {min(len(listed), CANDIDATES)} classes "
+                f"of a listed school looked at ({len(schools)} schools listed); name the fixtures in a file with "
+                "--fixtures FILE"
             )
-        if len(chosen) == 1:
-            same = next(
-                (
-                    (c, s)
-                    for c in listed[:CANDIDATES]
-                    if c is not chosen[0][0]
-                    for s in [
-                        [u["sourcedId"] for u in self.scoped(roster.USER, roster.CLASS, c["sourcedId"], "students")]
-                    ]
-                    if s
-                ),
-                None,
-            )
-            if same is not None:
-                chosen.append(same)
-                self.chose(roles.SECOND_CLASS, same[0]["sourcedId"], "no class of another school has a student")
-            else:
-                self.missed(roles.SECOND_CLASS, "one class has students")
-        return chosen
+        first = found[0]
+        self.chose(roles.SCHOOL, _school(first[0]), f"the school of class {first[0]['sourcedId']}")
+        self.chose(roles.CLASS, first[0]["sourcedId"], f"{len(first[1])} students, school {_school(first[0])}")
+        if len(found) == 1:
+            self.missed(roles.SECOND_CLASS, "one class has students")
+            return found
+        second = found[-1]
+        if _school(second[0]) != _school(first[0]):
+            why = f"{len(second[1])} students, another school {_school(second[0])}"
+        else:
+            why = "no class of another school has a student"
+            second = found[1]
+        self.chose(roles.SECOND_CLASS, second[0]["sourcedId"], why)
+        return [first, second]
 
     def teacher(self, raw: dict[str, Any]) -> None:
         first = raw["classes"][0]
@@ -233,6 +222,10 @@ class _Picker:
             self.missed(roles.NON_EXTERNAL, "every lesson listed is an external test")
         else:
             self.chose(roles.NON_EXTERNAL, other["sourcedId"], f"lessonType {other['lessonType']}")
+
+
+def _school(klass: dict[str, Any]) -> str:
+    return str(roster.reference_id(klass, "school"))
 
 
 def _external(key: tuple[str, str | None]) -> bool:

@@ -242,3 +242,38 @@ def test_discovery_pages_through_a_large_school_and_stays_bounded(
     assert any(
         line == "students in no class: zz-free-1, zz-free-2, zz-free-3 (each lists no class)" for line in found.lines
     )
+
+
+@pytest.mark.parametrize(
+    ("classes", "line"),
+    [
+        (
+            [("c-1", "sch-1", ["s-1"]), ("c-2", "sch-1", ["s-2"])],
+            "second class: c-2 (no class of another school has a student)",
+        ),
+        ([("c-1", "sch-1", ["s-1"]), ("c-2", "sch-2", [])], "second class: not found (one class has students); "),
+        (
+            [("c-1", "sch-1", []), ("c-2", "sch-1", ["s-1"]), ("c-3", "sch-1", ["s-2"]), ("c-4", "sch-2", ["s-1"])],
+            "second class: c-4 (1 students, another school sch-2)",
+        ),
+    ],
+    ids=["same-school", "one-class", "another-school-later"],
+)
+def test_the_second_class_is_of_another_school_when_one_has_students(
+    classes: list[tuple[str, str, list[str]]], line: str, tmp_path: Path
+) -> None:
+    seed = tmp_path / "seed.toml"
+    raw = {
+        "schools": [{"sourcedId": "sch-1"}, {"sourcedId": "sch-2"}],
+        "students": [{"sourcedId": "s-1"}, {"sourcedId": "s-2"}],
+        "classes": [{"sourcedId": c, "school": school, "students": members} for c, school, members in classes],
+    }
+    seed.write_text(fixtures.dump(fixtures.parse(raw)), encoding="utf-8")
+    with embedded.start(fixtures=seed, profile="1edtech") as server:
+        client = SuiteClient(server.target(), guard=Guard())
+        try:
+            found = discover(Reader(client, slash=False), powerpath=False)
+        finally:
+            client.close()
+    assert any(x.startswith(line) for x in found.lines), found.lines
+    assert found.fixtures.classes[0].sourcedId == next(c for c, _, members in classes if members)
