@@ -158,7 +158,7 @@ def start(
     if fixtures is not None:
         fixtures_module.load(fixtures)
     client_id = client_id or f"conformance-{secrets.token_hex(4)}"
-    client_secret = client_secret or secrets.token_urlsafe(24)
+    client_secret = client_secret or secrets.token_hex(24)  # hex: never read as a flag when passed on a command line
     argv = [
         sys.executable,
         "-m",

@@ -116,7 +116,7 @@ def serve(args: argparse.Namespace) -> int:
         active = fault_registry.parse(args.fault or "", profile)
         client_id = args.client_id or f"conformance-{secrets.token_hex(4)}"
         generated = not args.client_secret
-        client_secret = args.client_secret or secrets.token_urlsafe(24)
+        client_secret = args.client_secret or secrets.token_hex(24)  # hex: a copied secret never reads as a flag
         with _temporary_db(args.db) as db:
             app = create_app(
                 client_id=client_id,

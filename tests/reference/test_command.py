@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -71,6 +72,8 @@ def test_serve_announces_itself_and_stops_cleanly(tmp_path: Path, sig: int) -> N
     assert token_url == f"token URL: {url}/oauth2/token"
     assert client_id == "client id: my-client"
     assert secret.startswith("client secret: ") and len(secret) > 30
+    # Hex, so that a generated secret pasted after --client-secret is never read as a flag ("-…").
+    assert re.fullmatch(r"[0-9a-f]{48}", secret.removeprefix("client secret: "))
     form = {"grant_type": "client_credentials", "client_id": "my-client", "client_secret": secret.split(": ", 1)[1]}
     assert httpx.post(token_url.split(": ", 1)[1], data=form, timeout=5, verify=TLS).status_code == 200
     assert list(tmp_path.iterdir())  # the temporary database

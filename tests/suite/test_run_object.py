@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,7 @@ def test_only_selects_by_declared_id_or_prefix(only: str, expected: str, tmp_pat
 def test_only_that_selects_nothing_is_a_usage_error(tmp_path: Path) -> None:
     err = io.StringIO()
     with embedded.start() as server, contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert re.fullmatch(r"[0-9a-f]{48}", server.client_secret)  # never read as a flag below
         code = cli.main(
             [
                 "run",
