@@ -249,6 +249,8 @@ def suite_run(
         raise SystemExit(f"bench: the suite wrote no summary (exit {code}); see {work / f'{tag}.log'}")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     notes = f"exit {code}, {summary['verdict']}; in-run {summary['duration_s']:.1f} s"
+    if "in_flight" in summary:
+        notes += f"; at most {summary['in_flight']['peak']} of {summary['in_flight']['limit']} requests in flight"
     name = f"suite `run --workers {workers}`" + (f" at {label.strip(' -')}" if label else "")
     row = Row(name, wall, int(summary["requests"]), usage, notes, load)
     return row, reports
@@ -368,7 +370,7 @@ def _openapi(args: argparse.Namespace) -> Path:
 
 
 def _schemathesis_once(
-    args: argparse.Namespace, work: Path, server: Any, token: str, examples: int
+    args: argparse.Namespace, work: Path, server: Any, token: str, examples: int, workers: int = 1
 ) -> tuple[float, int, Usage, str]:
     har = work / "schemathesis.har"
     argv = [
@@ -386,7 +388,7 @@ def _schemathesis_once(
         "--phases",
         args.schemathesis_phases,
         "--workers",
-        "1",
+        str(workers),
         "--generation-database",
         "none",
         "--report",

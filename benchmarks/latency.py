@@ -4,9 +4,10 @@ Every other row runs against a server on loopback, where a request costs microse
 reference server waits before each request (``serve --latency-ms``), as a server in the same region
 (50 ms) or on another continent (150 ms) would, and each delay gets:
 
-- the suite's default run against that server;
+- the suite's default run against that server (``--concurrency auto``: 8 tests run together when
+  the round trip is 10 ms or more);
 - ``schemathesis run`` with the ``--max-examples`` the loopback calibration found (as many
-  requests as the suite sends);
+  requests as the suite sends), with as many ``--workers`` as the suite has requests in flight;
 - the physical floor: requests times delay over requests in flight — what a run that only waited would
   take. The ratio of the wall time to it says how far the run is from being latency-bound.
 
@@ -24,10 +25,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from conformance.run import FAR_CONCURRENCY
+
 # What a run far away is held to, by delay: the default run's wall time at most.
 WALL_AT_MOST = {50: 60.0, 150: 150.0}
 VS_SCHEMATHESIS_AT_LEAST = 3.0  # suite req/s against schemathesis's, at the same delay and workers
-IN_FLIGHT = 1  # requests the default run has in flight at once
+# Requests the default run has in flight at once against a far target (--concurrency auto), and
+# schemathesis's workers.
+IN_FLIGHT = FAR_CONCURRENCY
 
 
 @dataclass
@@ -40,8 +45,7 @@ class Far:
 
     @property
     def floor_s(self) -> float:
-        in_flight = IN_FLIGHT if self.kind == "suite" else 1
-        return self.row.requests * self.delay_ms / 1000 / in_flight
+        return self.row.requests * self.delay_ms / 1000 / IN_FLIGHT
 
 
 def delays(raw: str) -> list[int]:
@@ -71,8 +75,10 @@ def measure(args: argparse.Namespace, work: Path, examples: int | None, bench: M
         load = os.getloadavg()[0]
         with embedded.start(latency_ms=delay) as server:
             token = bench._token(server)
-            wall, requests, usage, in_run = bench._schemathesis_once(args, work, server, token, examples)
-        notes = f"--max-examples {examples}; {in_run}"
+            wall, requests, usage, in_run = bench._schemathesis_once(
+                args, work, server, token, examples, workers=IN_FLIGHT
+            )
+        notes = f"--max-examples {examples}, --workers {IN_FLIGHT}; {in_run}"
         measured.append(
             Far(
                 delay,

@@ -56,6 +56,7 @@ class Ledger:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
         self.requests = 0
+        self.peak_in_flight = 0  # the most requests one process had in flight at once
         self.errors: list[str] = []  # tests that broke for a reason other than a conformance failure
         self._lock = threading.Lock()
 
@@ -104,6 +105,7 @@ class Ledger:
     def to_dict(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
+            "peak_in_flight": self.peak_in_flight,
             "errors": list(self.errors),
             # Plain JSON types all through: pytest-xdist's channel carries them, and summary.json holds them.
             "entries": {k: asdict(v) for k, v in self.entries.items()},
@@ -113,6 +115,7 @@ class Ledger:
     def from_dict(cls, data: dict[str, Any]) -> Ledger:
         ledger = cls()
         ledger.requests = int(data.get("requests", 0))
+        ledger.peak_in_flight = int(data.get("peak_in_flight", 0))
         ledger.errors.extend(data.get("errors", []))
         for requirement, raw in data.get("entries", {}).items():
             ledger._entry(requirement).merge(Entry(**raw))
@@ -122,6 +125,7 @@ class Ledger:
         """Add another process's outcomes to this one's."""
         with self._lock:
             self.requests += other.requests
+            self.peak_in_flight = max(self.peak_in_flight, other.peak_in_flight)
             self.errors.extend(other.errors)
             for requirement, entry in other.entries.items():
                 self._entry(requirement).merge(entry)

@@ -14,7 +14,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,27 @@ from conformance.target import ConfigError, Target, make_target
 from conformance.waivers import Waiver
 
 DEFAULT_BUDGET = 900.0
+
+
+# --concurrency auto: tests run together when the target is far enough for waiting to dominate; on a
+# near target a thread switch costs more CPU than a round trip, and one test at a time is as fast.
+AUTO = 0
+FAR_ROUND_TRIP = 0.010  # seconds
+FAR_CONCURRENCY = 8
+
+
+def _concurrency(raw: Any) -> int:
+    if raw in (None, "", "auto"):
+        return AUTO
+    try:
+        return _whole("concurrency", raw, AUTO, 1, 64)
+    except ConfigError:
+        raise ConfigError(f"--concurrency must be auto or a whole number from 1 to 64, not {raw!r}") from None
+
+
+def concurrency_for(round_trip: float | None) -> int:
+    """What ``--concurrency auto`` means for a target this many seconds away (None: not measured)."""
+    return FAR_CONCURRENCY if round_trip is not None and round_trip >= FAR_ROUND_TRIP else 1
 
 
 def _whole(name: str, raw: Any, default: int, low: int = 0, high: int | None = None) -> int:
@@ -52,6 +73,7 @@ class RunOptions:
     time_budget: float = DEFAULT_BUDGET
     reports: str = "reports"
     workers: int = 1
+    concurrency: int = AUTO  # tests run together in each process (threads: one request each in flight)
     strict: bool = False  # failed SHOULD requirements count in the verdict
     waivers: str = ""  # the waiver file (loaded by ``build``: a bad one stops the run before any test)
     verbose: bool = False  # pytest's own terminal output as well as the run's
@@ -74,6 +96,7 @@ class RunOptions:
             time_budget=budget,
             reports=str(values.get("reports") or "reports"),
             workers=_whole("workers", values.get("workers"), 1, 1, 64),
+            concurrency=_concurrency(values.get("concurrency")),
             strict=bool(values.get("strict")),
             waivers=str(values.get("waivers") or ""),
             verbose=bool(values.get("verbose")),
@@ -152,6 +175,12 @@ class Run:
         self.cleanup_errors.extend(output.get("cleanup", ()))
         self.signs.update(output.get("signs", {}))
 
+    @property
+    def in_flight_limit(self) -> int:
+        """The most requests the run's tests may have in flight: its threads, or its processes (each
+        pytest-xdist worker runs one test at a time)."""
+        return self.options.workers if self.options.workers > 1 else self.options.concurrency
+
     # Lifecycle ---------------------------------------------------------------------------------
     def arm(self) -> None:
         """Start the time budget: from now on a signal stops the run gracefully."""
@@ -197,8 +226,9 @@ def build(values: dict[str, Any], *, guard: Guard | None = None, check: bool = T
     settled = None
     try:
         waived = _waivers(options.waivers, resolved.target.profile)
-        if check:
-            preflight(resolved.target)
+        round_trip = preflight(resolved.target) if check else None
+        if options.concurrency == AUTO:
+            options = replace(options, concurrency=concurrency_for(round_trip))
         mode = mode_of(values)
         if mode is not None:
             settled = settle(
@@ -320,8 +350,9 @@ def start_embedded(
     return Resolved(target, server)
 
 
-def preflight(target: Target) -> None:
-    """Authenticate and reach one collection; raise TargetUnreachable / AuthenticationFailed.
+def preflight(target: Target) -> float:
+    """Authenticate and reach one collection; raise TargetUnreachable / AuthenticationFailed; return
+    the round trip (seconds) of a request over the open connection.
 
     Bounded like every request (connect/read timeouts, the request deadline, capped retry waiting):
     a target that hangs, resets, drips or floods is 'unreachable' here, in one line, before any test.
@@ -348,5 +379,7 @@ def preflight(target: Target) -> None:
             )
         if exchange.status == 401:
             raise AuthenticationFailed(f"{target.base_url} refused the credentials (401 on GET {path})")
+        again = client.send("GET", path, params={"limit": 1})  # the first paid for the connection
+        return min(exchange.elapsed, again.elapsed if again.status is not None else exchange.elapsed)
     finally:
         client.close()

@@ -31,6 +31,12 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("--seed", "0", "random seed (same seed, same requests)"),
     ("--only", "", "comma-separated requirement IDs, ID prefixes or areas to run (e.g. GB-RESULT,PP)"),
     ("--reports", "reports", "reports directory"),
+    (
+        "--concurrency",
+        "auto",
+        "tests run together in one process, each sending its own requests in order: at most this many "
+        "requests in flight; auto: 8 when the target's round trip is 10 ms or more, else 1 (one at a time)",
+    ),
     ("--connect-timeout", "5", "connect timeout, seconds"),
     ("--read-timeout", "30", "read timeout, seconds (each read; see --request-deadline)"),
     (

@@ -49,6 +49,10 @@ class SuiteClient:
         self._failures = 0  # transport failures in a row
         self._failing_since = 0.0  # when the first of them was sent (monotonic)
         self._throttled = 0.0  # retry waiting since the last answer that was not 429/503
+        # One limiter for every sender of this client: a 429/503 pauses them all until it said to retry.
+        self._paused_until = 0.0  # time.monotonic()
+        self._in_flight = 0
+        self.peak_in_flight = 0  # the most requests this client had in flight at once
         self._cleanup_allowance: int | None = None  # transport failures cleanup may still meet
         self._credentials = Credentials(
             target,
@@ -110,6 +114,7 @@ class SuiteClient:
         refreshed = False
         attempt = 0
         while True:
+            self._wait_while_paused()
             self._may_send()
             final_headers = dict(headers or {})
             try:
@@ -132,18 +137,33 @@ class SuiteClient:
                 except (TargetUnreachable, AuthenticationFailed):
                     return exchange  # the 401 stands; the token endpoint's failure shows on the next request
                 continue
-            if exchange.status in (429, 503) and attempt < MAX_RETRIES:
-                wait = _retry_after(exchange.headers.get("retry-after"))
-                with self._health_lock:
-                    allowed = self._throttled + wait <= MAX_THROTTLED_WAIT
-                    if allowed:
-                        self._throttled += wait
-                if allowed:
-                    attempt += 1
-                    with self.guard.waiting():
-                        time.sleep(wait)
-                    continue
+            if (
+                exchange.status in (429, 503)
+                and attempt < MAX_RETRIES
+                and self._pause(_retry_after(exchange.headers.get("retry-after")))
+            ):
+                attempt += 1
+                continue
             return exchange
+
+    def _pause(self, wait: float) -> bool:
+        """A 429/503 said to wait: every sender of this client waits until then, so a throttling target
+        slows the whole run rather than each test apart. Only the time a pause adds counts against the
+        waiting allowed since the last ordinary answer; False once that is spent (the answer then stands)."""
+        with self._health_lock:
+            now = time.monotonic()
+            added = max(0.0, now + wait - max(self._paused_until, now))
+            if self._throttled + added > MAX_THROTTLED_WAIT:
+                return False
+            self._throttled += added
+            self._paused_until = max(self._paused_until, now + wait)
+            return True
+
+    def _wait_while_paused(self) -> None:
+        pause = self._paused_until - time.monotonic()
+        if pause > 0 and self._cleanup_allowance is None:
+            with self.guard.waiting():
+                time.sleep(pause)
 
     def _may_send(self) -> None:
         """Raise ``RunStopped`` when nothing more may be sent."""
@@ -179,6 +199,18 @@ class SuiteClient:
         self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None, headers: dict[str, str]
     ) -> Exchange:
         self._counted()
+        with self._count_lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            return self._exchange(method, url, params, content, headers)
+        finally:
+            with self._count_lock:
+                self._in_flight -= 1
+
+    def _exchange(
+        self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | None, headers: dict[str, str]
+    ) -> Exchange:
         started = time.perf_counter()
         try:
             request = self._http.build_request(method, url, params=params, content=content, headers=headers)

@@ -279,6 +279,12 @@ class Roles:
     skipping: str  # assigned with skipCourseEnrollment
     enrolling: str  # assigned without it
     dedicated: bool  # `skipping` is in no class: no other test assigns it, so every attempt it has skips
+    apart: bool  # both `skipping` and `enrolling` are in no class: no other test touches their attempts
+
+
+# What the external-test tests share when the fixtures name too few students in no class: the attempts
+# of class members, which tests running together (``--concurrency``) would change under each other.
+SHARED_ATTEMPTS = "class members' external-test attempts"
 
 
 def roles(fixtures: Fixtures) -> Roles:
@@ -290,6 +296,7 @@ def roles(fixtures: Fixtures) -> Roles:
         skipping=classless[1] if len(classless) > 1 else members[0],
         enrolling=classless[2] if len(classless) > 2 else members[-1],
         dedicated=len(classless) > 1,
+        apart=len(classless) > 2,
     )
 
 

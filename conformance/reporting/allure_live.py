@@ -9,11 +9,13 @@ once it is known which requirements it recorded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import allure
 import pytest
+from allure_commons.reporter import ThreadContextItems
 
 from conformance import catalogue
 from conformance.checks import Failure, Finding
@@ -36,8 +38,19 @@ class AllureRecorder:
     """A pytest plugin: knows which test is running and what it recorded."""
 
     def __init__(self, profile: str) -> None:
-        self.current: RecordedTest | None = None
+        self._local = threading.local()  # tests run together on threads (``--concurrency``)
         self.profile = profile
+
+    @property
+    def current(self) -> RecordedTest | None:
+        return getattr(self._local, "current", None)
+
+    @current.setter
+    def current(self, value: RecordedTest | None) -> None:
+        self._local.current = value
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        per_thread(session.config.pluginmanager.get_plugin("allure_listener"))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -71,6 +84,50 @@ class AllureRecorder:
     def on_record(self, finding: Finding, failure: Failure | None) -> None:
         if self.current is not None:
             self.current.note(finding, catalogue.catalogue(self.profile)[finding.requirement], failure)
+
+
+class _ThreadCache:
+    """allure-pytest's cache of the uuids it gave tests and fixtures, one per thread: tests that run
+    together set up the same fixtures, each its own value."""
+
+    def __init__(self, kind: type) -> None:
+        self._kind, self._local = kind, threading.local()
+
+    def _own(self) -> Any:
+        own = getattr(self._local, "cache", None)
+        if own is None:
+            own = self._local.cache = self._kind()
+        return own
+
+    def get(self, key: object) -> Any:
+        return self._own().get(key)
+
+    def push(self, key: object) -> Any:
+        return self._own().push(key)
+
+    def pop(self, key: object) -> Any:
+        return self._own().pop(key)
+
+
+class _ThreadItems(ThreadContextItems):
+    """Allure's open items (tests, fixtures, steps) of each thread, without its seeding of a new
+    thread with the main thread's latest: a test thread's steps are its own test's."""
+
+    @property
+    def thread_context(self) -> Any:
+        return self._thread_context[threading.current_thread()]
+
+
+def per_thread(listener: Any) -> None:
+    """Make allure-pytest's listener keep each thread's tests apart (a no-op for another listener)."""
+    reporter = getattr(listener, "allure_logger", None)
+    cache = getattr(listener, "_cache", None)
+    if reporter is None or cache is None or isinstance(cache, _ThreadCache):
+        return
+    if not isinstance(getattr(reporter, "_items", None), ThreadContextItems):
+        return
+    listener._cache = _ThreadCache(type(cache))
+    reporter._items = _ThreadItems()  # type: ignore[no-untyped-call]
 
 
 def teardown_title(fixturedef: pytest.FixtureDef[Any]) -> str:

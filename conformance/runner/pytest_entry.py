@@ -22,7 +22,7 @@ from conformance.reference.embedded import ServerStartError
 from conformance.reporting.run_files import ReportWriter
 from conformance.run import Run, build
 from conformance.session.suite_session import SuiteSession
-from conformance.suite import harness
+from conformance.suite import concurrency, harness
 from conformance.target import ConfigError
 
 SUITE_DIR = Path(harness.__file__).resolve().parent
@@ -66,6 +66,8 @@ def register(config: pytest.Config, run: Run) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    for marker in (concurrency.MARKER, concurrency.ALONE_MARKER, concurrency.SHARES_MARKER):
+        config.addinivalue_line("markers", marker)  # the suite's modules carry them wherever they are collected
     if harness.RunPlugin.find(config) is not None:
         return  # the run command built the run
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
@@ -94,3 +96,16 @@ def suite(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     session = plugin.open_session()
     yield session
     plugin.close_session(session)
+
+
+@pytest.fixture(autouse=True)
+def own_records(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The records a suite test makes are its own while it runs: a test running beside it
+    (``--concurrency``) does not pick them as existing records to change. (Every pytest session sees
+    this plugin's fixtures; only the suite's run has a session.)"""
+    if harness.RunPlugin.find(request.config) is None:
+        yield
+        return
+    suite: SuiteSession = request.getfixturevalue("suite")
+    with suite.world.test(request.node.nodeid):
+        yield

@@ -97,7 +97,12 @@ def _run(args: argparse.Namespace, guard: Guard) -> int:
         the_run.baseline = (args.baseline, before)
     try:
         where = "embedded reference server at " if the_run.target.embedded else ""
-        print(f"oneroster-conformance: target {where}{redaction.redact(the_run.target.base_url)}", file=sys.stderr)
+        together = the_run.in_flight_limit
+        pace = f"{together} tests at a time" if together > 1 else "one test at a time"
+        print(
+            f"oneroster-conformance: target {where}{redaction.redact(the_run.target.base_url)} ({pace})",
+            file=sys.stderr,
+        )
         if getattr(args, "config_file", None):
             print(f"oneroster-conformance: settings from {args.config_file}", file=sys.stderr)
         for line in the_run.fixture_lines:

@@ -7,8 +7,10 @@ import functools
 import gc
 import itertools
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -64,6 +66,7 @@ class Options:
     only: tuple[str, ...] = ()
     read_only: bool = False
     shrink: bool = True
+    concurrency: int = 1  # requests cleanup may have in flight at once (the run's ``--concurrency``)
 
     @property
     def phases(self) -> tuple[Phase, ...]:
@@ -94,6 +97,9 @@ class SuiteSession:
     _unanswered_puts: set[tuple[str, str]] = field(default_factory=set)
     writes: WriteLog = field(default_factory=WriteLog)  # what it sent that changed or may have changed the target
     _ordinals: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Concurrent tests (``--concurrency``) make the anchors and each assignment once: the first to ask
+    # sends, the others wait for it.
+    _once: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
         # Every failure recorded through this session replays on its own: its steps come with the
@@ -247,6 +253,12 @@ class SuiteSession:
         """Create, once per process, a category, score scale, line item and assessment line item."""
         if self._anchors_ready or self.options.read_only:
             return
+        with self._once:
+            self._make_anchors()
+
+    def _make_anchors(self) -> None:
+        if self._anchors_ready:
+            return
         for entity in ("category", "scoreScale", "lineItem", "assessmentLineItem"):
             if entity in self.world.anchors:
                 continue  # made by an earlier call that stopped at a later anchor
@@ -289,13 +301,14 @@ class SuiteSession:
         if lesson is None:
             return self.world.klass.students[0] if self.world.klass.students else "missing", "missing"
         student = self.world.student_in(self.world.klass, key)
-        if (student, lesson.sourcedId) not in self._assignments:
-            self.send(
-                "POST",
-                powerpath_path("makeExternalTestAssignment"),
-                json_body={"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True},
-            )
-            self._assignments.add((student, lesson.sourcedId))
+        with self._once:
+            if (student, lesson.sourcedId) not in self._assignments:
+                self.send(
+                    "POST",
+                    powerpath_path("makeExternalTestAssignment"),
+                    json_body={"student": student, "lesson": lesson.sourcedId, "skipCourseEnrollment": True},
+                )
+                self._assignments.add((student, lesson.sourcedId))
         return student, lesson.sourcedId
 
     # Cleanup -------------------------------------------------------------------------------------
@@ -310,20 +323,25 @@ class SuiteSession:
         with self.client.cleaning(allowance=1 if dead else 3):
             for entity in order:
                 unanswered = [i for e, i in sorted(self._unanswered_puts) if e == entity]
-                for sourced_id in dict.fromkeys([*self.world.created.get(entity, {}), *unanswered]):
-                    try:
-                        exchange = self.client.send("DELETE", item_path(entity, sourced_id))
-                    except RunStopped as exc:
-                        self.cleanup_errors.append(f"{entity} {sourced_id}: not deleted ({exc})")
-                        continue
-                    except Exception as exc:  # cleanup must go on whatever one deletion does
-                        self.cleanup_errors.append(f"{entity} {sourced_id}: {type(exc).__name__}")
-                        continue
-                    if exchange.status in (204, 200, 404):
-                        self.world.forget(entity, sourced_id)
-                    else:
-                        self.cleanup_errors.append(f"{entity} {sourced_id}: {exchange.error or exchange.status}")
+                doomed = list(dict.fromkeys([*self.world.created.get(entity, {}), *unanswered]))
+                # The records of one entity depend on none of each other: deleted together, as the tests ran.
+                with ThreadPoolExecutor(max_workers=max(1, min(self.options.concurrency, len(doomed)))) as pool:
+                    errors = list(pool.map(functools.partial(self._delete, entity), doomed))
+                self.cleanup_errors.extend(error for error in errors if error is not None)
         gc.unfreeze()  # the run is over: what it kept may be collected again (a process may run the suite twice)
+
+    def _delete(self, entity: str, sourced_id: str) -> str | None:
+        """Cleanup's DELETE of one record: what went wrong, or None."""
+        try:
+            exchange = self.client.send("DELETE", item_path(entity, sourced_id))
+        except RunStopped as exc:
+            return f"{entity} {sourced_id}: not deleted ({exc})"
+        except Exception as exc:  # cleanup must go on whatever one deletion does
+            return f"{entity} {sourced_id}: {type(exc).__name__}"
+        if exchange.status in (204, 200, 404):
+            self.world.forget(entity, sourced_id)
+            return None
+        return f"{entity} {sourced_id}: {exchange.error or exchange.status}"
 
 
 _PLURALS = {e.plural: e.singular for e in ENTITY.values()}

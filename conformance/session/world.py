@@ -8,10 +8,11 @@ them without touching anything else schemathesis chose.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,23 +56,46 @@ class World:
     allocated: set[str] = field(default_factory=set)  # every allocatedSourcedId seen in this process
     _counter: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Tests run together (``--concurrency``): a record a running test made is its own until it ends,
+    # and no other test picks it from ``existing``.
+    _owners: dict[str, str] = field(default_factory=dict)  # sourcedId -> the test that made it
+    _running: set[str] = field(default_factory=set)
+    _test: threading.local = field(default_factory=threading.local)
+
+    @contextlib.contextmanager
+    def test(self, name: str) -> Iterator[None]:
+        """The calling thread runs test ``name`` until the block ends."""
+        with self._lock:
+            self._running.add(name)
+        self._test.name = name
+        try:
+            yield
+        finally:
+            self._test.name = None
+            with self._lock:
+                self._running.discard(name)
 
     def fresh_id(self, entity: str) -> str:
         with self._lock:
             return f"{self.prefix}{entity}-{next(self._counter)}"
 
     def remember(self, entity: str, sourced_id: str, class_id: str | None = None) -> None:
+        owner = getattr(self._test, "name", None)
         with self._lock:
             self.created.setdefault(entity, {})[sourced_id] = class_id
+            if owner is not None:
+                self._owners[sourced_id] = owner
 
     def forget(self, entity: str, sourced_id: str) -> None:
         with self._lock:
             self.created.get(entity, {}).pop(sourced_id, None)
 
     def existing(self, entity: str) -> list[str]:
+        me = getattr(self._test, "name", None)
         with self._lock:
             anchor = self.anchors.get(entity)
-            return [i for i in self.created.get(entity, {}) if i != anchor]
+            busy = self._running - {me}
+            return [i for i in self.created.get(entity, {}) if i != anchor and self._owners.get(i) not in busy]
 
     # Fixture lookups -------------------------------------------------------------------------
     @property

@@ -4,6 +4,7 @@ first the earlier writes its steps rely on (``SuiteSession.reproduction``)."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,13 +20,16 @@ class WriteLog:
     entries: list[Exchange] = field(default_factory=list)
     by_name: dict[str, list[int]] = field(default_factory=dict)
     odd: set[str] = field(default_factory=set)  # names a token scan cannot find (other characters)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, exchange: Exchange, named: set[str]) -> None:
-        self.entries.append(exchange)
-        for name in named:
-            self.by_name.setdefault(name, []).append(len(self.entries) - 1)
-            if not _TOKEN.fullmatch(name):
-                self.odd.add(name)
+        with self._lock:  # concurrent tests log their writes: an entry's index must be its own
+            self.entries.append(exchange)
+            index = len(self.entries) - 1
+            for name in named:
+                self.by_name.setdefault(name, []).append(index)
+                if not _TOKEN.fullmatch(name):
+                    self.odd.add(name)
 
     def named_in(self, text: str) -> set[str]:
         """The logged names ``text`` mentions, as whole tokens (``-result-1`` is not in ``-result-17``)."""

@@ -22,11 +22,12 @@ from conformance.checks import ConformanceFailure, Recorder
 from conformance.client import SuiteClient
 from conformance.exits import Exit
 from conformance.guard import install_signal_handlers
+from conformance.machines.external_tests_model import SHARED_ATTEMPTS, roles
 from conformance.run import Run
 from conformance.session.controls import discover as discover_controls
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
-from conformance.suite import dialect_hint, selection, stopping, verdict
+from conformance.suite import concurrency, dialect_hint, selection, stopping, verdict
 from conformance.suite.progress import Live, Progress, area_of, uncaptured
 from conformance.target import ConfigError
 
@@ -100,6 +101,26 @@ class RunPlugin:
             config.hook.pytest_deselected(items=deselected)
             items[:] = kept
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """``--concurrency``: this process's tests run together on threads. pytest-xdist runs its own
+        loop in the controller and in each worker (``--workers``: processes, each one test at a time)."""
+        config = session.config
+        xdist = config.pluginmanager.has_plugin("dsession") or hasattr(config, "workerinput")
+        if xdist or session.testsfailed or config.option.collectonly:
+            return None  # pytest's own loop (which also reports collection errors)
+        concurrency.run(session, self.run.options.concurrency, self._apart())
+        return True
+
+    def _apart(self) -> frozenset[str]:
+        """What tests must not share at once: class members' external-test attempts, unless the
+        fixtures name students in no class for the attempt lifecycles."""
+        try:
+            fixtures = self.run.target.fixtures()
+        except ConfigError:
+            return frozenset({SHARED_ATTEMPTS})
+        return frozenset() if fixtures.students and roles(fixtures).apart else frozenset({SHARED_ATTEMPTS})
+
     # The session every test shares ------------------------------------------------------------
     def open_session(self) -> SuiteSession:
         run = self.run
@@ -108,6 +129,7 @@ class RunPlugin:
             seed=run.options.seed,
             read_only=run.target.read_only,
             shrink=run.options.shrink,
+            concurrency=run.options.concurrency,
         )
         client = SuiteClient(run.target, guard=run.guard)
         try:
@@ -130,6 +152,7 @@ class RunPlugin:
     def close_session(self, session: SuiteSession) -> None:
         session.cleanup()
         self.run.ledger.requests = session.client.requests
+        self.run.ledger.peak_in_flight = session.client.peak_in_flight
         session.client.close()
         self.run.cleanup_errors.extend(session.cleanup_errors)
         self.session = None
@@ -233,6 +256,7 @@ class RunPlugin:
             waiver_file=run.options.waivers,
             waivers=run.waivers,
             fixtures=run.fixtures_summary(),
+            in_flight={"limit": run.in_flight_limit, "peak": run.ledger.peak_in_flight},
         )
         result = verdict.build(run.ledger, info)
         stopping.annotate(result, run.guard)  # a run cut short says so; what it never checked is skipped, with why

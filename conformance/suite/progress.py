@@ -103,15 +103,16 @@ class Progress:
 
     def record(self, area: str, process: str, requests: int, failed: bool) -> None:
         """A test ended in ``area``: ``requests`` is its process's count so far."""
-        tally = self.areas.setdefault(area, Tally())
-        tally.tests += 1
-        tally.failed += failed
-        tally.requests += max(0, requests - self._counted.get(process, 0))
-        self._counted[process] = requests
-        self.requests[process] = max(requests, self.requests.get(process, 0))
-        self.area = area
-        self.tests += 1
-        self.failed += failed
+        with self._lock:  # tests of one process may end together (``--concurrency``)
+            tally = self.areas.setdefault(area, Tally())
+            tally.tests += 1
+            tally.failed += failed
+            tally.requests += max(0, requests - self._counted.get(process, 0))
+            self._counted[process] = max(requests, self._counted.get(process, 0))
+            self.requests[process] = max(requests, self.requests.get(process, 0))
+            self.area = area
+            self.tests += 1
+            self.failed += failed
 
     def line(self) -> str:
         text = f"[{self.area}] {self.tests} tests, {sum(self.requests.values())} requests, {self.failed} failed"

@@ -17,7 +17,7 @@ from conformance.client import Exchange
 from conformance.contract import schemas
 from conformance.fixtures import EXTERNAL_LESSON_TYPES, TOOL_PROVIDERS, Lesson
 from conformance.machines.external_tests import ASSIGN, IMPORT, PROGRESS, ExternalTestMachine
-from conformance.machines.external_tests_model import roles
+from conformance.machines.external_tests_model import SHARED_ATTEMPTS, roles
 from conformance.machines.tool_control import EDULASTIC, ToolDriver
 from conformance.session.suite_session import SuiteSession, powerpath_path
 from conformance.suite.judge import COMMON, recorder_fixture  # noqa: F401 (a fixture)
@@ -40,6 +40,7 @@ NEEDS_TOOLS = {
     "PP-NO-REIMPORT": "it needs a finalized attempt",
     "PP-ATTEMPTS": "a new attempt starts only after a finalized one",
 }
+pytestmark = pytest.mark.shares(SHARED_ATTEMPTS)
 NEEDS_ENROLLMENTS = ("PP-ENROLLMENT", "PP-ENROLLMENT-OBSERVED")  # only the control interface shows enrollments
 COMBINATIONS = [(kind, tool) for tool in TOOL_PROVIDERS for kind in EXTERNAL_LESSON_TYPES]
 
@@ -60,6 +61,7 @@ def _lesson(suite: SuiteSession, kind: str, tool: str) -> Lesson:
 
 
 @pytest.mark.parametrize(("kind", "tool"), COMBINATIONS, ids=[f"{k}-{t}" for k, t in COMBINATIONS])
+@pytest.mark.cost(330)
 @validates(  # what ExternalTestMachine records
     "PP-ASSIGN", "PP-IMPORT", "PP-PROGRESS", "PP-NOT-FINALIZED-EARLY", "PP-FINALIZE-EDULASTIC",
     "PP-FINALIZE-MASTERY-TRACK", "PP-EDULASTIC-SCORE", "PP-NO-REIMPORT", "PP-ATTEMPTS", "PP-ENROLLMENT",
@@ -205,6 +207,7 @@ def tool_outage(suite: SuiteSession, recorder: Recorder) -> Iterator[ToolDriver]
 
 
 @validates("PP-FAIL-TOOL", "PP-FAIL-STATUS", checks=COMMON, aspects=("success", "schema"), operations=(ASSIGN, IMPORT))
+@pytest.mark.alone
 def test_tool_error_refused(suite: SuiteSession, recorder: Recorder, tool_outage: ToolDriver) -> None:
     """Seed 004: import fails on 'any other problem on the Edulastic or MasteryTrack API'."""
     _writes_allowed(suite, recorder)

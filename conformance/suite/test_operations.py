@@ -22,6 +22,7 @@ from conformance.checks.error_bodies import ERROR_CHECKS
 from conformance.checks.registry import validates
 from conformance.checks.responses import RESPONSE_CHECKS
 from conformance.contract.operations import Operation, operations
+from conformance.machines.external_tests_model import SHARED_ATTEMPTS
 from conformance.session.suite_session import SuiteSession, api_schema
 from conformance.suite.cases import negatable, prepare_negative, prepare_positive, send_case
 from conformance.suite.harness import RunPlugin
@@ -35,8 +36,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every operation of the run's profile, in both modes (at collection: the run decides the table)."""
     if metafunc.function is test_operation:
         ops = operations(RunPlugin.profile_of(metafunc.config))
-        params = [pytest.param(op, mode, id=f"{op.id}-{mode}") for op in ops for mode in MODES]
+        params = [
+            pytest.param(op, mode, id=f"{op.id}-{mode}", marks=[pytest.mark.shares(SHARED_ATTEMPTS)] * powerpath(op))
+            for op in ops
+            for mode in MODES
+        ]
         metafunc.parametrize(("op", "mode"), params)
+
+
+def powerpath(op: Operation) -> bool:
+    return op.service == "powerpath"
 
 
 @validates(checks=CHECKS, aspects=("success", "schema", "not-found"))

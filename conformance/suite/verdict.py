@@ -33,6 +33,7 @@ class RunInfo:
     waivers: tuple[Waiver, ...] = ()
     today: date | None = None  # the day waivers are judged on (default: today, UTC)
     fixtures: dict[str, Any] | None = None  # how fixtures no file named were settled: source, file, roles
+    in_flight: dict[str, int] | None = None  # requests in flight at once: the limit, the most there were
 
 
 def requirement_status(level: str, entry: Entry | None) -> str:
@@ -108,4 +109,6 @@ def build(ledger: Ledger, info: RunInfo) -> dict[str, Any]:
         summary["cleanup_failures"] = [redaction.redact(c) for c in info.cleanup]
     if info.fixtures:
         summary["fixtures"] = info.fixtures
+    if info.in_flight:
+        summary["in_flight"] = info.in_flight
     return summary

@@ -50,6 +50,7 @@ class Seen:
     target: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def path(self) -> str:

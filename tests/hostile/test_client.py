@@ -6,6 +6,7 @@ finding of the requirement being checked."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -110,6 +111,28 @@ def test_retry_waiting_is_capped_for_a_target_answering_429_forever(
     assert (first.status, second.status) == (429, 429)
     assert 1.9 < time.monotonic() - started < 5
     assert [seen.target for seen in server.seen] == ["/a", "/a", "/a", "/b"]
+
+
+def test_a_429_pauses_every_sender_of_the_client(hostile: Hostile) -> None:
+    """One limiter for the run: once the target said to retry in a second, the tests running beside
+    the one it answered wait too, instead of each meeting its own 429 first."""
+    server = hostile("throttle")  # 429 with Retry-After: 1, to everything
+    client = _client(server)
+    first = threading.Thread(target=client.send, args=("GET", "/first"))
+    first.start()
+    deadline = time.monotonic() + 5
+    while not server.seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # the 429 is back: the client pauses
+    others = [threading.Thread(target=client.send, args=("GET", f"/other-{n}")) for n in range(3)]
+    for thread in [*others]:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(20)
+    answered = server.seen[0].at
+    arrivals = {seen.target: seen.at for seen in reversed(server.seen)}  # each path's first arrival
+    waited = sorted(arrivals[f"/other-{n}"] - answered for n in range(3))
+    assert waited[0] >= 0.9, f"sent {waited[0]:.2f} s after the 429 that asked for a second"
 
 
 def test_a_target_that_stops_answering_stops_the_run(hostile: Hostile) -> None:

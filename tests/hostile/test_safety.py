@@ -201,20 +201,22 @@ def _hang_report(stderr: Path, reports: Path, proxy: RecordingProxy, before_sign
 
 
 @pytest.mark.parametrize(
-    ("signum", "workers"),
-    [(signal.SIGINT, "1"), (signal.SIGTERM, "1"), (signal.SIGINT, "2")],
-    ids=["SIGINT", "SIGTERM", "SIGINT-2-workers"],
+    ("signum", "workers", "concurrency"),
+    [(signal.SIGINT, "1", "1"), (signal.SIGTERM, "1", "1"), (signal.SIGINT, "2", "1"), (signal.SIGTERM, "1", "4")],
+    ids=["SIGINT", "SIGTERM", "SIGINT-2-workers", "SIGTERM-4-together"],
 )
 def test_an_interrupted_run_cleans_up_and_reports(
-    signum: signal.Signals, workers: str, proxied: tuple[Any, RecordingProxy], tmp_path: Path
+    signum: signal.Signals, workers: str, concurrency: str, proxied: tuple[Any, RecordingProxy], tmp_path: Path
 ) -> None:
     """The signal goes to the run's process only (as `kill` sends it); with workers, the controller's
-    stop reaches them through the stop file, and each cleans up what it wrote."""
+    stop reaches them through the stop file, and each cleans up what it wrote; with tests running
+    together, each of them stops."""
     server, proxy = proxied
     reports, secret = tmp_path / "r", server.client_secret
     argv = run_args(
-        proxy.base_url, proxy.token_url, server.client_id, reports, "--max-examples", "500", "--workers", workers
-    )
+        proxy.base_url, proxy.token_url, server.client_id, reports, "--max-examples", "500", "--workers", workers,
+        "--concurrency", concurrency,
+    )  # fmt: skip
     stdout, stderr = tmp_path / "stdout", tmp_path / "stderr"
     with stdout.open("wb") as out_file, stderr.open("wb") as err_file:
         process = subprocess.Popen(
@@ -237,7 +239,7 @@ def test_an_interrupted_run_cleans_up_and_reports(
     # Promptness is judged by what was sent, not by the clock (a shared CI machine may be slow): after the
     # signal, each process finishes at most the request it had in flight, then only cleanup's DELETEs.
     after = [e for e in proxy.entries()[before_signal:] if e.method != "DELETE" and e.path != TOKEN_PATH]
-    assert len(after) <= IN_FLIGHT_PER_PROCESS * int(workers), [(e.method, e.path) for e in after]
+    assert len(after) <= IN_FLIGHT_PER_PROCESS * int(workers) * int(concurrency), [(e.method, e.path) for e in after]
     for bad in ("Traceback", "KeyboardInterrupt", "INTERNALERROR"):
         assert bad not in text, text[-3000:]
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
