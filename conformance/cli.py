@@ -215,6 +215,7 @@ def build_parser(file: ConfigFile | None = None) -> argparse.ArgumentParser:
     add(selftest, "--profile", default="timeback", help="API profile: the suite and the server both speak it")
     add(selftest, "--max-examples", default="8", help="examples per operation and mode in each run")
     add(selftest, "--seed", default="0", help="random seed for every run")
+    add(selftest, "--concurrency", default="auto", help="each run's --concurrency (tests run together)")
     selftest.add_argument("--reports", default="reports/selftest", help="where the runs and the matrix go")
     selftest.add_argument("--list", action="store_true", help="print the profile's faults as a Markdown table and exit")
     selftest.set_defaults(func=_lazy("conformance.selftest.selftest_command", "selftest"))

@@ -156,7 +156,13 @@ def run_dir(reports: Path, fault: str, profile: str = profiles.TIMEBACK) -> Path
 
 
 def run_one(
-    expectation: Expectation, reports: Path, *, max_examples: int, seed: int, profile: str = profiles.TIMEBACK
+    expectation: Expectation,
+    reports: Path,
+    *,
+    max_examples: int,
+    seed: int,
+    profile: str = profiles.TIMEBACK,
+    concurrency: str = "auto",
 ) -> Row:
     """One run of the suite against a server with ``expectation``'s fault on. A server that does not
     start, or a run that ends without its summary, is an error row (judged neither killed nor passed)
@@ -170,7 +176,7 @@ def run_one(
     started = time.monotonic()
     try:
         with embedded.start(faults=faults, profile=profile) as server:
-            row.exit_code, row.error = _run_suite(server, out, max_examples, seed)
+            row.exit_code, row.error = _run_suite(server, out, max_examples, seed, concurrency)
     except embedded.ServerStartError as exc:
         row.error = str(exc)[:300]
     row.seconds = round(time.monotonic() - started, 1)
@@ -233,10 +239,13 @@ def replay_first(row: Row, summary: dict[str, Any], expectation: Expectation, pr
         row.replay_note = f"{what}: on the plain server it cannot be replayed: {plain.reason}"
 
 
-def _run_suite(server: embedded.RunningServer, out: Path, max_examples: int, seed: int) -> tuple[int, str]:
+def _run_suite(
+    server: embedded.RunningServer, out: Path, max_examples: int, seed: int, concurrency: str = "auto"
+) -> tuple[int, str]:
     """``oneroster-conformance run`` against ``server``, in a process of its own: its exit code, and
     the last line it wrote to stderr when it did not end with a verdict (0 or 1)."""
     argv = [sys.executable, "-m", "conformance", "run", *server.target_args(), "--reports", str(out)]
+    argv += ["--concurrency", concurrency]
     # --strict: a fault made for a consumer expectation (SHOULD) is killed by its failure alone.
     argv += ["--max-examples", str(max_examples), "--seed", str(seed), "--no-shrink", "--strict"]
     try:

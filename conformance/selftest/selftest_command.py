@@ -11,8 +11,10 @@ from pathlib import Path
 from conformance import profiles
 from conformance.exits import Exit
 from conformance.reference.faults import ALL
+from conformance.run import RunOptions
 from conformance.selftest.coverage import coverage
 from conformance.selftest.matrix import BASELINE, expectations, fault_table, matrix_name, run_one, write
+from conformance.target import ConfigError
 
 
 def _error(message: str) -> int:
@@ -48,10 +50,17 @@ def selftest(args: argparse.Namespace) -> int:
         max_examples, seed = int(args.max_examples), int(args.seed)
     except ValueError:
         return _error("--max-examples and --seed must be whole numbers")
+    concurrency = str(getattr(args, "concurrency", None) or "auto")
+    try:
+        RunOptions.from_values({"concurrency": concurrency})
+    except ConfigError as exc:
+        return _error(str(exc))
     reports = Path(args.reports)
     rows = []
     for i, expectation in enumerate(chosen, 1):
-        row = run_one(expectation, reports, max_examples=max_examples, seed=seed, profile=profile)
+        row = run_one(
+            expectation, reports, max_examples=max_examples, seed=seed, profile=profile, concurrency=concurrency
+        )
         rows.append(row)
         print(
             f"[{i}/{len(chosen)}] {row.fault}: {row.outcome} "

@@ -246,6 +246,16 @@ def test_ci_subset_kill_matrix(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("profile", [profiles.TIMEBACK, OFFICIAL])
+def test_ci_subset_kill_matrix_with_tests_running_together(tmp_path: Path, profile: str) -> None:
+    """As against a far target: each run's tests 8 at a time. Every harmful fault is still killed by
+    what it must be, and no benign variation fails because tests ran beside each other."""
+    rows = _selftest(tmp_path, "--subset", "ci", "--max-examples", "3", "--concurrency", "8", profile=profile)
+    assert all(r["ok"] for r in rows)
+    _replays_hold([r for r in rows if r["harmful"]])
+
+
+@pytest.mark.slow
 def test_full_kill_matrix(tmp_path: Path) -> None:
     rows = _selftest(tmp_path)
     assert len(rows) == len(REGISTRY) + 1
@@ -263,3 +273,18 @@ def test_ci_subset_kill_matrix_1edtech(tmp_path: Path) -> None:
 def test_full_kill_matrix_1edtech(tmp_path: Path) -> None:
     rows = _selftest(tmp_path, profile=OFFICIAL)
     assert len(rows) == len(registry(OFFICIAL)) + 1
+
+
+def test_a_bad_concurrency_is_one_line_before_any_run(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "selftest", "--reports", str(tmp_path), "--concurrency", "many"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "oneroster-conformance: error: --concurrency must be auto or a whole number from 1 to 64, not 'many'"
+    ]
+    assert list(tmp_path.iterdir()) == []
