@@ -20,11 +20,12 @@ target. Format (every table optional but ``students``, ``classes``, ``schools``)
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from conformance import toml_file
 
 EXTERNAL_LESSON_TYPES = ("test-out", "placement", "unit-test")
 OTHER_LESSON_TYPES = ("quiz", "powerpath-100", "alpha-read-article")
@@ -102,14 +103,7 @@ def default_path() -> Path:
 def load(path: str | Path | None = None) -> Fixtures:
     """Read and check a fixtures file; ``None`` means the packaged default."""
     source = Path(path) if path is not None else default_path()
-    try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FixturesError(f"fixtures file {source}: cannot read it ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise FixturesError(f"fixtures file {source}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FixturesError(f"fixtures file {source}: not valid TOML ({exc})") from None
+    raw = toml_file.read(source, "fixtures file", FixturesError)
     try:
         return parse(raw)
     except FixturesError as exc:

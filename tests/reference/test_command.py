@@ -100,7 +100,7 @@ def test_a_given_secret_is_never_printed() -> None:
         (["--port", "abc"], "--port must be a whole number"),
         (["--port", "70000"], "--port must be a whole number"),
         (["--token-lifetime", "0"], "--token-lifetime must be a whole number"),
-        (["--fixtures", "/nonexistent/fixtures.toml"], "cannot read it"),
+        (["--fixtures", "/nonexistent/fixtures.toml"], "cannot read fixtures file"),
         (["--db", "/nonexistent/dir/x.db"], "cannot use database"),
         (["--latency-ms", "-5"], "--latency-ms must be a whole number from 0 to 10000"),
         (["--latency-ms", "soon"], "--latency-ms must be a whole number"),
@@ -160,7 +160,7 @@ def test_embedded_start_and_stop(tmp_path: Path) -> None:
 def test_embedded_start_failures() -> None:
     with pytest.raises(faults.UnknownFault):
         embedded.start(faults=["nope"])
-    with pytest.raises(FixturesError, match="cannot read it"):
+    with pytest.raises(FixturesError, match="cannot read fixtures file"):
         embedded.start(fixtures="/nonexistent.toml")
     with pytest.raises(embedded.ServerStartError, match="cannot use database"):
         embedded.start(db="/nonexistent/dir/x.db")
