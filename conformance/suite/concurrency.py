@@ -299,10 +299,15 @@ def _replaced(owner: object, name: str, value: object) -> Iterator[None]:
             delattr(owner, name)
 
 
+_ENVIRON = threading.Lock()
+
+
 def _current_test(item: pytest.Item, when: str | None) -> None:
-    """``PYTEST_CURRENT_TEST``, which one process has once: the latest test to change stage (pytest's
-    own would raise when another thread's test already removed it)."""
-    if when:
-        os.environ["PYTEST_CURRENT_TEST"] = f"{item.nodeid} ({when})".replace("\x00", "(null)")
-    else:
-        os.environ.pop("PYTEST_CURRENT_TEST", None)
+    """``PYTEST_CURRENT_TEST``, which one process has once: the latest test to change stage. pytest's
+    own raises when another thread's test removed it first, and ``os.environ.pop`` reads then deletes,
+    so two threads removing it at once raise too."""
+    with _ENVIRON:
+        if when:
+            os.environ["PYTEST_CURRENT_TEST"] = f"{item.nodeid} ({when})".replace("\x00", "(null)")
+        else:
+            os.environ.pop("PYTEST_CURRENT_TEST", None)

@@ -204,3 +204,24 @@ def test_auto_runs_tests_together_only_when_the_target_is_far() -> None:
     assert RunOptions.from_values({"concurrency": "3"}).concurrency == 3
     with pytest.raises(Exception, match="--concurrency must be auto or a whole number from 1 to 64"):
         RunOptions.from_values({"concurrency": "0"})
+
+
+def test_the_current_test_variable_survives_threads_changing_it_together() -> None:
+    """pytest keeps one PYTEST_CURRENT_TEST per process; tests running together set and remove it at once."""
+    item = SimpleNamespace(nodeid="test_x")
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            for _ in range(3000):
+                concurrency._current_test(item, "call")  # type: ignore[arg-type]
+                concurrency._current_test(item, None)  # type: ignore[arg-type]
+        except BaseException as exc:  # the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=churn) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
