@@ -178,7 +178,7 @@ def test_a_server_that_does_not_start_is_an_error_row(
 def test_a_run_that_ends_unjudged_says_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, summary: dict[str, list[str]] | None, error: str
 ) -> None:
-    def run_suite(server: object, out: Path, max_examples: int, seed: int) -> tuple[int, str]:
+    def run_suite(server: object, out: Path, max_examples: int, seed: int, concurrency: str) -> tuple[int, str]:
         if summary is not None:
             out.mkdir(parents=True)
             body = {"verdict": "non-conformant", "requests": 0, "requirements": [], **summary}
