@@ -23,6 +23,7 @@ from conformance.client import Exchange
 from conformance.reporting import allure_steps
 from conformance.reporting.allure_test import Presentation, RecordedTest, describe
 from conformance.run import Run
+from conformance.suite.concurrency import ThreadOwn
 
 _allure: Any = allure  # untyped; strict mypy refuses calls to it otherwise
 PLUGIN_NAME = "oneroster-conformance-allure"
@@ -91,13 +92,10 @@ class _ThreadCache:
     together set up the same fixtures, each its own value."""
 
     def __init__(self, kind: type) -> None:
-        self._kind, self._local = kind, threading.local()
+        self._threads: ThreadOwn[Any] = ThreadOwn(kind)
 
     def _own(self) -> Any:
-        own = getattr(self._local, "cache", None)
-        if own is None:
-            own = self._local.cache = self._kind()
-        return own
+        return self._threads.get()
 
     def get(self, key: object) -> Any:
         return self._own().get(key)

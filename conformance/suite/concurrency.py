@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pytest
 from _pytest import runner as pytest_runner
@@ -30,6 +30,8 @@ from _pytest.fixtures import FixtureDef
 from _pytest.runner import SetupState
 from _pytest.scope import Scope
 from hypothesis.internal import lambda_sources
+
+T = TypeVar("T")
 
 COST = "cost"
 DEFAULT_COST = 20  # an operation test at the default settings sends about this many requests
@@ -176,10 +178,24 @@ class _Pool:
                 self.lock.notify_all()
 
 
+class ThreadOwn(Generic[T]):
+    """A value each thread has its own of, made on the thread's first use."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make, self._local = make, threading.local()
+
+    def get(self) -> T:
+        try:
+            value: T = self._local.value
+        except AttributeError:
+            value = self._local.value = self._make()
+        return value
+
+
 class _SetupStates:
     """``session._setupstate`` while threads run tests: the main thread's own, or the calling thread's."""
 
-    _local = threading.local()
+    threads: ThreadOwn[SetupState] = ThreadOwn(SetupState)
 
     def __init__(self, main: SetupState) -> None:
         self.main = main
@@ -187,10 +203,7 @@ class _SetupStates:
 
     @classmethod
     def own(cls) -> SetupState:
-        state: SetupState | None = getattr(cls._local, "state", None)
-        if state is None:
-            state = cls._local.state = SetupState()
-        return state
+        return cls.threads.get()
 
     def _current(self) -> SetupState:
         return self.main if threading.current_thread() is self.owner else self.own()
@@ -212,13 +225,10 @@ class _PerThread:
 
     def __init__(self, name: str, initial: Callable[[], object]) -> None:
         self.name, self.initial = name, initial
-        self.local = threading.local()
+        self.threads: ThreadOwn[dict[int, object]] = ThreadOwn(dict)
 
     def _values(self) -> dict[int, object]:
-        values: dict[int, object] | None = getattr(self.local, "values", None)
-        if values is None:
-            values = self.local.values = {}
-        return values
+        return self.threads.get()
 
     def __get__(self, fixturedef: Any, owner: Any = None) -> Any:
         if fixturedef is None:

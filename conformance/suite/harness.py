@@ -10,6 +10,7 @@ leaves on ``run.result`` for whoever writes the reports.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from hypothesis.errors import Flaky
 from conformance.checks import ConformanceFailure, Recorder
 from conformance.client import SuiteClient
 from conformance.exits import Exit
+from conformance.fixtures import Fixtures
 from conformance.guard import install_signal_handlers
 from conformance.machines.external_tests_model import SHARED_ATTEMPTS, roles
 from conformance.run import Run
@@ -72,6 +74,11 @@ class RunPlugin:
         """The run's profile, for tests parametrised by what it offers (its operations, its entities)."""
         return RunPlugin.of(config).run.target.profile
 
+    @functools.cached_property
+    def fixtures(self) -> Fixtures:
+        """The target's fixtures file, read once: the loop's schedule and the session both need it."""
+        return self.run.target.fixtures()
+
     @property
     def controller(self) -> bool:
         return self.run.worker is None
@@ -116,7 +123,7 @@ class RunPlugin:
         """What tests must not share at once: class members' external-test attempts, unless the
         fixtures name students in no class for the attempt lifecycles."""
         try:
-            fixtures = self.run.target.fixtures()
+            fixtures = self.fixtures
         except ConfigError:
             return frozenset({SHARED_ATTEMPTS})
         return frozenset() if fixtures.students and roles(fixtures).apart else frozenset({SHARED_ATTEMPTS})
@@ -134,7 +141,7 @@ class RunPlugin:
         client = SuiteClient(run.target, guard=run.guard)
         try:
             world = World(
-                run.target.fixtures(), run.prefix, run.target.profile, href_base=f"{run.target.base_url}/ims/oneroster"
+                self.fixtures, run.prefix, run.target.profile, href_base=f"{run.target.base_url}/ims/oneroster"
             )
         except ConfigError as exc:
             client.close()
