@@ -29,7 +29,7 @@ from conformance.run import Run
 from conformance.session.controls import discover as discover_controls
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
-from conformance.suite import concurrency, dialect_hint, selection, stopping, verdict
+from conformance.suite import concurrency, dialect_hint, heap, selection, stopping, verdict
 from conformance.suite.progress import Live, Progress, area_of, uncaptured
 from conformance.target import ConfigError
 
@@ -116,7 +116,8 @@ class RunPlugin:
         xdist = config.pluginmanager.has_plugin("dsession") or hasattr(config, "workerinput")
         if xdist or session.testsfailed or config.option.collectonly:
             return None  # pytest's own loop (which also reports collection errors)
-        concurrency.run(session, self.run.options.concurrency, self._apart())
+        with heap.long_lived_frozen():
+            concurrency.run(session, self.run.options.concurrency, self._apart())
         return True
 
     def _apart(self) -> frozenset[str]:

@@ -1,0 +1,68 @@
+"""While a run's tests go, what existed at the first is out of the collector's way and the young
+generation is collected less often; both come back when the tests end."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import cli
+from conformance.client import SuiteClient
+from conformance.reference import embedded
+from conformance.suite import heap
+
+TUNED = (heap.YOUNG_THRESHOLD, heap.OLDER_THRESHOLD, heap.OLDER_THRESHOLD)
+
+
+def test_the_collector_is_put_back_after_the_block_even_when_it_raises() -> None:
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    held = [object() for _ in range(100)]
+    with pytest.raises(RuntimeError), heap.long_lived_frozen():
+        assert gc.get_threshold() == TUNED
+        assert gc.get_freeze_count() >= frozen + len(held)
+        raise RuntimeError("a test loop that ends badly")
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+
+@pytest.mark.network
+def test_every_request_of_a_run_is_sent_with_the_collector_tuned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    send = SuiteClient.send
+
+    def observed(self: SuiteClient, *args: Any, **kwargs: Any) -> Any:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(SuiteClient, "send", observed)
+    thresholds = gc.get_threshold()
+    with (
+        embedded.start() as server,
+        contextlib.redirect_stderr(io.StringIO()),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        code = cli.main(
+            [
+                "run",
+                *server.target_args(),
+                "--client-secret",
+                server.client_secret,
+                "--reports",
+                str(tmp_path),
+                "--only",
+                "GEN-AUTH",
+                "--max-examples",
+                "1",
+            ]
+        )
+    assert code == 0
+    during = [entry for entry in seen if entry[0] == TUNED]
+    assert len(during) >= 10, seen[:5]
+    assert all(frozen > 0 for _, frozen in during)
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
