@@ -55,9 +55,6 @@ def test_ci_subset_is_representative(profile: str) -> None:
     assert len(harmful) >= 12 and len(benign) >= 3
     categories = {ALL[e.fault].category for e in harmful}
     assert len(categories) >= 8, categories
-    # Every kind of benign variation the profile has keeps one in CI: a false failure of any kind shows.
-    kinds = {ALL[e.fault].category for e in table.values() if not e.harmful and e.fault != BASELINE}
-    assert kinds == {ALL[e.fault].category for e in benign}, kinds - {ALL[e.fault].category for e in benign}
 
 
 def test_every_1edtech_fault_has_an_expectation_citing_its_own_catalogue() -> None:
