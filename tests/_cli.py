@@ -1,8 +1,11 @@
 """Running the CLI as a user would — a subprocess, its exit code, its output, its reports — for
-every test folder that needs it (suite, machines, hostile targets, reports)."""
+every test folder that needs it (suite, machines, hostile targets, reports); and ``run`` in the test's
+own process, for tests that watch it from inside."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -12,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
+from conformance import cli as conformance_cli
 
 _SCRIPT = Path(sys.executable).parent / "oneroster-conformance"
 # The installed console script when there is one (what a user runs), else the module.
@@ -85,3 +90,17 @@ def against(server: Any, *args: str, reports: Path, secret: str | None = None, t
     out = cli("run", *server.target_args(), "--reports", str(reports), *args, reports=reports, env=env, timeout=timeout)
     out.secret = secret or server.client_secret
     return out
+
+
+def run_in_process(server: Any, reports: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+    """``run`` against a started reference server, in this process: its exit code, its summary, stderr."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = conformance_cli.main(
+            ["run", *server.target_args(), "--client-secret", server.client_secret, "--reports", str(reports), *extra]
+        )
+    written = reports / "summary.json"
+    # A run that ends without a summary says why: its exit code and the end of what it printed.
+    assert written.is_file(), f"exit {code}, no summary.json; stderr ends: {err.getvalue()[-3000:]}"
+    summary = json.loads(written.read_text(encoding="utf-8"))
+    return int(code), summary, err.getvalue()

@@ -3,18 +3,16 @@ generation is collected less often; both come back when the tests end."""
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import cli
 from conformance.client import SuiteClient
 from conformance.reference import embedded
 from conformance.suite import heap
+from tests._cli import run_in_process
 
 TUNED = (heap.YOUNG_THRESHOLD, heap.OLDER_THRESHOLD, heap.OLDER_THRESHOLD)
 
@@ -55,26 +53,10 @@ def test_every_request_of_a_run_is_sent_with_the_collector_tuned(
         return send(self, *args, **kwargs)
 
     monkeypatch.setattr(SuiteClient, "send", observed)
+    gc.unfreeze()  # as in a process where nothing froze objects before the run
     thresholds = gc.get_threshold()
-    with (
-        embedded.start() as server,
-        contextlib.redirect_stderr(io.StringIO()),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        code = cli.main(
-            [
-                "run",
-                *server.target_args(),
-                "--client-secret",
-                server.client_secret,
-                "--reports",
-                str(tmp_path),
-                "--only",
-                "GEN-AUTH",
-                "--max-examples",
-                "1",
-            ]
-        )
+    with embedded.start() as server:
+        code, _, _ = run_in_process(server, tmp_path, "--only", "GEN-AUTH", "--max-examples", "1")
     assert code == 0
     during = [entry for entry in seen if entry[0] == TUNED]
     assert len(during) >= 10, seen[:5]

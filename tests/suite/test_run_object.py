@@ -8,7 +8,6 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,21 +15,9 @@ from conformance import catalogue, cli, profiles
 from conformance.reference import embedded
 from conformance.run import Run, RunOptions
 from conformance.target import ConfigError, Target
+from tests._cli import run_in_process
 
 pytestmark = pytest.mark.network
-
-
-def _run_in_process(server: Any, reports: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(
-            ["run", *server.target_args(), "--client-secret", server.client_secret, "--reports", str(reports), *extra]
-        )
-    written = reports / "summary.json"
-    # A run that ends without a summary says why: its exit code and the end of what it printed.
-    assert written.is_file(), f"exit {code}, no summary.json; stderr ends: {err.getvalue()[-3000:]}"
-    summary = json.loads(written.read_text(encoding="utf-8"))
-    return int(code), summary, err.getvalue()
 
 
 def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
@@ -39,8 +26,8 @@ def test_two_runs_in_one_process_are_independent(tmp_path: Path) -> None:
         embedded.start(profile=profiles.TIMEBACK, faults=("put-returns-204",)) as broken,
         embedded.start(profile=profiles.ONEEDTECH) as official,
     ):
-        first = _run_in_process(broken, tmp_path / "first", "--profile", profiles.TIMEBACK, *quick)
-        second = _run_in_process(official, tmp_path / "second", "--profile", profiles.ONEEDTECH, *quick)
+        first = run_in_process(broken, tmp_path / "first", "--profile", profiles.TIMEBACK, *quick)
+        second = run_in_process(official, tmp_path / "second", "--profile", profiles.ONEEDTECH, *quick)
     code, summary, err = first
     assert code == 1, err[-1500:]
     assert summary["profile"] == profiles.TIMEBACK and summary["target"] == broken.base_url
@@ -97,7 +84,7 @@ def test_bad_options_are_one_line_errors(values: dict[str, str], message: str) -
 )
 def test_only_selects_by_declared_id_or_prefix(only: str, expected: str, tmp_path: Path) -> None:
     with embedded.start() as server:
-        code, summary, err = _run_in_process(server, tmp_path, "--max-examples", "2", "--only", only)
+        code, summary, err = run_in_process(server, tmp_path, "--max-examples", "2", "--only", only)
     assert code == 0, err[-1500:]
     statuses = {r["id"]: r["status"] for r in summary["requirements"]}
     assert statuses[expected] == "passed"
