@@ -5,9 +5,9 @@ reference server waits before each request (``serve --latency-ms``), as a server
 (50 ms) or on another continent (150 ms) would, and each delay gets:
 
 - the suite's default run against that server (``--concurrency auto``: 8 tests run together when
-  the round trip is 10 ms or more);
+  the round trip is 10 ms or more, one more per 8 ms beyond 64 ms);
 - ``schemathesis run`` with the ``--max-examples`` the loopback calibration found (as many
-  requests as the suite sends), with as many ``--workers`` as the suite has requests in flight;
+  requests as the suite sends), with as many ``--workers`` as the suite had requests in flight at most;
 - the physical floor: requests times delay over requests in flight — what a run that only waited would
   take. The ratio of the wall time to it says how far the run is from being latency-bound.
 
@@ -18,6 +18,7 @@ takes many minutes, which is the point of measuring it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -25,14 +26,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from conformance.run import FAR_CONCURRENCY
-
 # What a run far away is held to, by delay: the default run's wall time at most.
 WALL_AT_MOST = {50: 60.0, 150: 150.0}
 VS_SCHEMATHESIS_AT_LEAST = 3.0  # suite req/s against schemathesis's, at the same delay and workers
-# Requests the default run has in flight at once against a far target (--concurrency auto), and
-# schemathesis's workers.
-IN_FLIGHT = FAR_CONCURRENCY
 
 
 @dataclass
@@ -42,10 +38,11 @@ class Far:
     delay_ms: int
     row: Any  # bench.Row
     kind: str  # "suite" or "schemathesis"
+    in_flight: int  # the suite's limit (summary.json), schemathesis's workers
 
     @property
     def floor_s(self) -> float:
-        return self.row.requests * self.delay_ms / 1000 / IN_FLIGHT
+        return self.row.requests * self.delay_ms / 1000 / self.in_flight
 
 
 def delays(raw: str) -> list[int]:
@@ -67,8 +64,10 @@ def measure(args: argparse.Namespace, work: Path, examples: int | None, bench: M
     measured: list[Far] = []
     for delay in args.latency:
         with embedded.start(latency_ms=delay) as server:
-            row, _ = bench.suite_run(args, work, workers=1, label=f"{delay} ms away", target=server)
-        measured.append(Far(delay, row, "suite"))
+            row, reports = bench.suite_run(args, work, workers=1, label=f"{delay} ms away", target=server)
+        summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+        in_flight = int(summary.get("in_flight", {}).get("limit", 1))
+        measured.append(Far(delay, row, "suite", in_flight))
         if examples is None:
             continue
         print(f"bench: schemathesis CLI at {delay} ms, --max-examples {examples} …", file=sys.stderr, flush=True)
@@ -76,14 +75,15 @@ def measure(args: argparse.Namespace, work: Path, examples: int | None, bench: M
         with embedded.start(latency_ms=delay) as server:
             token = bench._token(server)
             wall, requests, usage, in_run = bench._schemathesis_once(
-                args, work, server, token, examples, workers=IN_FLIGHT
+                args, work, server, token, examples, workers=in_flight
             )
-        notes = f"--max-examples {examples}, --workers {IN_FLIGHT}; {in_run}"
+        notes = f"--max-examples {examples}, --workers {in_flight}; {in_run}"
         measured.append(
             Far(
                 delay,
                 bench.Row(f"`schemathesis run` at {delay} ms", wall, requests, usage, notes, load),
                 "schemathesis",
+                in_flight,
             )
         )
     return measured

@@ -10,6 +10,7 @@ and sends its ledger back the same way.
 from __future__ import annotations
 
 import contextlib
+import math
 import secrets
 import time
 from collections import Counter
@@ -32,9 +33,14 @@ DEFAULT_BUDGET = 900.0
 
 # --concurrency auto: tests run together when the target is far enough for waiting to dominate; on a
 # near target a thread switch costs more CPU than a round trip, and one test at a time is as fast.
+# Farther away, enough tests run together to keep the client's one interpreter busy while the others
+# wait: a round trip's worth of the CPU the client spends per request. Fewer than FAR_CONCURRENCY
+# would leave it idle; more than that at 50 ms made each test wait on the others' CPU (16 took longer).
 AUTO = 0
 FAR_ROUND_TRIP = 0.010  # seconds
 FAR_CONCURRENCY = 8
+CPU_PER_REQUEST = 0.008  # seconds of the client's CPU per request, measured on a default run
+MAX_AUTO_CONCURRENCY = 32
 ROUND_TRIPS = 4  # requests preflight times after the first
 
 
@@ -49,7 +55,10 @@ def _concurrency(raw: Any) -> int:
 
 def concurrency_for(round_trip: float | None) -> int:
     """What ``--concurrency auto`` means for a target this many seconds away (None: not measured)."""
-    return FAR_CONCURRENCY if round_trip is not None and round_trip >= FAR_ROUND_TRIP else 1
+    if round_trip is None or round_trip < FAR_ROUND_TRIP:
+        return 1
+    busy = math.ceil(round_trip / CPU_PER_REQUEST) + 1  # one computing while the others wait
+    return min(MAX_AUTO_CONCURRENCY, max(FAR_CONCURRENCY, busy))
 
 
 def _whole(name: str, raw: Any, default: int, low: int = 0, high: int | None = None) -> int:

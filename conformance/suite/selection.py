@@ -72,6 +72,9 @@ def item_words(item: Any) -> str:
     """What a word that is not an ID is looked for in: the test id, its area, its operation."""
     module = getattr(item, "module", None)
     found = [item.nodeid, MODULE_AREAS.get(module.__name__.rsplit(".", 1)[-1] if module else "", "")]
+    name = _params(item).get("name")
+    if isinstance(name, str):  # test_machine[upsert] names every share of the upsert machine
+        found.append(f"{getattr(item, 'originalname', '')}[{name}]")
     op = _params(item).get("op")
     if isinstance(op, Operation):
         found += [op.service, op.resource, op.id, "PP" if op.service == "powerpath" else "GB"]

@@ -4,7 +4,6 @@ The spec maps no failure to a status code: any 4xx with an imsx body passes, and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -188,12 +187,12 @@ def test_import_without_assignment_refused(suite: SuiteSession, recorder: Record
 
 
 @pytest.fixture
-def tool_outage(suite: SuiteSession, recorder: Recorder) -> Iterator[ToolDriver]:
+def tool_outage(suite: SuiteSession, recorder: Recorder, request: pytest.FixtureRequest) -> Iterator[ToolDriver]:
     """A driver whose outages are always switched off again, whatever the test does."""
     if suite.tool_control is None:
         recorder.skip("PP-FAIL-TOOL", "the target offers no tool control interface: a tool error cannot be caused")
         pytest.skip("the target offers no tool control interface: a tool error cannot be caused")
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if hasattr(request.config, "workerinput"):  # a pytest-xdist worker (not a run a worker started)
         # An outage is server-wide: other workers' imports would fail meanwhile.
         recorder.skip("PP-FAIL-TOOL", "parallel workers: a tool outage would break other tests' requests")
         pytest.skip("parallel workers: a tool outage would break other tests' requests")

@@ -196,10 +196,12 @@ def test_one_thread_or_fewer_than_three_tests_together_is_pytest_s_own_order(tmp
     assert calls == ["x>y", "y>z", "z>None"]
 
 
-def test_auto_runs_tests_together_only_when_the_target_is_far() -> None:
+def test_auto_runs_tests_together_only_when_the_target_is_far_and_more_of_them_the_farther() -> None:
     from conformance.run import RunOptions, concurrency_for
 
-    assert [concurrency_for(t) for t in (None, 0.0004, 0.0099, 0.010, 0.150)] == [1, 1, 1, 8, 8]
+    assert [concurrency_for(t) for t in (None, 0.0004, 0.0099, 0.010, 0.050)] == [1, 1, 1, 8, 8]
+    # Beyond 8, one more test per 8 ms of round trip keeps the client busy while the others wait.
+    assert [concurrency_for(t) for t in (0.064, 0.065, 0.150, 0.248, 0.249, 2.0)] == [9, 10, 20, 32, 32, 32]
     assert RunOptions.from_values({}).concurrency == RunOptions.from_values({"concurrency": "auto"}).concurrency == 0
     assert RunOptions.from_values({"concurrency": "3"}).concurrency == 3
     with pytest.raises(Exception, match="--concurrency must be auto or a whole number from 1 to 64"):

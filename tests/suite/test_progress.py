@@ -28,3 +28,14 @@ def test_a_log_gets_a_line_at_most_every_two_seconds_unless_forced() -> None:
     progress.tell(now=100.0 + EVERY / 2, force=True)
     progress.tell(now=100.0 + EVERY * 2)
     assert len(written) == 3
+
+
+def test_lines_keep_their_pace_when_the_requests_that_write_them_come_late() -> None:
+    written: list[str] = []
+    progress = Progress(Guard(), written.append)
+    for now in (100.0, 100.0 + EVERY + 0.3, 100.0 + 2 * EVERY + 0.1, 100.0 + 3 * EVERY + 0.2, 100.0 + 4 * EVERY):
+        progress.tell(now=now)
+    assert len(written) == 5  # one a period, though each came a little after its time
+    progress.tell(now=100.0 + 9 * EVERY)  # after a long silence, the pace starts again from now
+    progress.tell(now=100.0 + 9.5 * EVERY)
+    assert len(written) == 6

@@ -23,6 +23,7 @@ def _item(module: str, test: str, ids: str = "", **params: Any) -> Any:
     found = _module(module)
     return SimpleNamespace(
         nodeid=f"conformance/suite/{module}.py::{test}" + (f"[{ids}]" if ids else ""),
+        originalname=test,
         module=found,
         function=getattr(found, test),
         callspec=SimpleNamespace(params=params) if params else None,
@@ -51,9 +52,11 @@ ITEMS = {
         op=OP["makeExternalTestAssignment"],
         mode="positive",
     ),
-    "machine[upsert]": _item("test_machines", "test_machine", "upsert", name="upsert"),
-    "machine[pairs]": _item("test_machines", "test_machine", "pairs", name="pairs"),
-    "machine[collections]": _item("test_machines", "test_machine", "collections", name="collections"),
+    **{
+        f"machine[{name}-{n}]": _item("test_machines", "test_machine", f"{name}-{n}", name=name, part=n)
+        for name in ("upsert", "pairs", "collections")
+        for n in (1, 2)
+    },
     "records.put[lineItem]": _item(
         "test_records", "test_put_then_get_then_list", "lineItem", entity=ENTITY["lineItem"]
     ),
@@ -89,10 +92,15 @@ def kept(only: str) -> set[str]:
     return {names[id(item)] for item in chosen}
 
 
+def both(machine: str) -> set[str]:
+    """The two shares of a machine's examples: whatever keeps one keeps the other."""
+    return {f"machine[{machine}-1]", f"machine[{machine}-2]"}
+
+
 def test_a_requirement_id_keeps_the_tests_that_can_validate_it() -> None:
     assert kept("GB-LINEITEM-PUT-UPSERT") == {
         "op[putLineItem-positive]",  # the success status of a request built to succeed
-        "machine[upsert]",  # the machine PUTs every entity
+        *both("upsert"),  # the machine PUTs every entity
         "records.put[lineItem]",  # judged with expect_success
         "records.delete[lineItem]",  # its PUT is judged with expect_success
     }
@@ -102,15 +110,15 @@ def test_an_id_prefix_keeps_every_test_of_its_ids() -> None:
     assert kept("GB-LINEITEM") == {
         "op[putLineItem-positive]",
         "op[getLineItemsForClass-positive]",  # GB-LINEITEM-RESPONSE-SCHEMA
-        "machine[upsert]",
-        "machine[pairs]",  # GB-LINEITEM-NOT-FOUND
+        *both("upsert"),
+        *both("pairs"),  # GB-LINEITEM-NOT-FOUND
         "records.put[lineItem]",
         "records.delete[lineItem]",
         "not_found[GET-lineItem]",
     }
     assert kept("gb-lineitem") == kept("GB-LINEITEM")
-    assert kept("GB-RESULT-POST") == {"machine[pairs]", "not_found.unknown_line_item"}
-    assert kept("GB-LIST-FIELDS") == {"machine[collections]"}
+    assert kept("GB-RESULT-POST") == {*both("pairs"), "not_found.unknown_line_item"}
+    assert kept("GB-LIST-FIELDS") == {*both("collections")}
     assert kept("GB-LIST-FIELD") == set()  # a prefix ends at a dash: GB-LIST-FIELDS is not GB-LIST-FIELD-…
 
 
@@ -149,7 +157,8 @@ def test_the_words_that_worked_before_still_do() -> None:
     }
     assert kept("GEN") == {"auth.token", "auth.refused[putResult-none]"}  # the service, not every GEN-… ID
     assert kept("putResult") == {"op[putResult-positive]", "auth.refused[putResult-none]"}
-    assert kept("test_machine[upsert]") == {"machine[upsert]"}
+    assert kept("test_machine[upsert]") == {"machine[upsert-1]", "machine[upsert-2]"}  # both shares
+    assert kept("test_machine[upsert-2]") == {"machine[upsert-2]"}
     assert kept("authentication") == {"auth.token", "auth.refused[putResult-none]"}
 
 
