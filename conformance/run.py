@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import catalogue, profiles, redaction, waivers
-from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
+from conformance.client import MAX_IN_FLIGHT, AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
 from conformance.discovery.settle import MODES, mode_of, settle
 from conformance.guard import Guard
@@ -48,9 +48,11 @@ def _concurrency(raw: Any) -> int:
     if raw in (None, "", "auto"):
         return AUTO
     try:
-        return _whole("concurrency", raw, AUTO, 1, 64)
+        return _whole("concurrency", raw, AUTO, 1, MAX_IN_FLIGHT)
     except ConfigError:
-        raise ConfigError(f"--concurrency must be auto or a whole number from 1 to 64, not {raw!r}") from None
+        raise ConfigError(
+            f"--concurrency must be auto or a whole number from 1 to {MAX_IN_FLIGHT}, not {raw!r}"
+        ) from None
 
 
 def concurrency_for(round_trip: float | None) -> int:

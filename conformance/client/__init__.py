@@ -25,6 +25,7 @@ what its answer grants).
 from conformance.client._auth import AuthenticationFailed, TargetUnreachable
 from conformance.client._client import (
     MAX_BODY,
+    MAX_IN_FLIGHT,
     MAX_THROTTLED_WAIT,
     STOP_AFTER_FAILURES,
     STOP_AFTER_SILENCE,
@@ -45,6 +46,7 @@ from conformance.client._reproduction import (
 
 __all__ = [
     "MAX_BODY",
+    "MAX_IN_FLIGHT",
     "MAX_THROTTLED_WAIT",
     "NOT_REPLAYED",
     "STOPPED_ANSWERING",

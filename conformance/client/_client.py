@@ -32,6 +32,10 @@ MAX_THROTTLED_WAIT = 15.0
 STOP_AFTER_FAILURES = 20
 STOP_AFTER_SILENCE = 60.0
 STOPPED_ANSWERING = "target stopped answering"
+# Requests one client may have in flight (tests run together, at most this many): each gets a connection
+# of its own at once. A request waiting for another's connection would wait for nothing, and the
+# connection pool's hand-over between threads is where it has been seen to close a connection in use.
+MAX_IN_FLIGHT = 64
 
 
 class SuiteClient:
@@ -61,7 +65,9 @@ class SuiteClient:
             timeout=httpx.Timeout(target.read_timeout, connect=target.connect_timeout),
             follow_redirects=False,
             headers={"User-Agent": f"oneroster-conformance/{__version__}", "Accept": "application/json"},
-            transport=DeadlineTransport(httpx.Limits(max_connections=16, max_keepalive_connections=16)),
+            transport=DeadlineTransport(
+                httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
+            ),
         )
         self._http = self._credentials.http
 

@@ -227,3 +227,23 @@ def test_the_current_test_variable_survives_threads_changing_it_together() -> No
     for thread in threads:
         thread.join(60)
     assert errors == []
+
+
+def test_every_request_in_flight_has_a_connection_of_its_own() -> None:
+    """The most tests a run may run together each get a connection at once: none waits for another's."""
+    from conformance.client import MAX_IN_FLIGHT, SuiteClient
+    from conformance.run import RunOptions
+    from conformance.target import make_target
+
+    target = make_target(
+        base_url="http://127.0.0.1:9", token_url="http://127.0.0.1:9/token", client_id="i", client_secret="s"
+    )
+    client = SuiteClient(target)
+    try:
+        pool = client._http._transport._pool  # type: ignore[attr-defined]
+        assert pool._max_connections == pool._max_keepalive_connections == MAX_IN_FLIGHT
+    finally:
+        client.close()
+    assert RunOptions.from_values({"concurrency": str(MAX_IN_FLIGHT)}).concurrency == MAX_IN_FLIGHT
+    with pytest.raises(Exception, match=f"from 1 to {MAX_IN_FLIGHT}"):
+        RunOptions.from_values({"concurrency": str(MAX_IN_FLIGHT + 1)})
