@@ -32,11 +32,14 @@ def test_what_a_caller_froze_stays_frozen() -> None:
     gc.unfreeze()
     gc.freeze()
     frozen = gc.get_freeze_count()
+    young = [[] for _ in range(1_000)]  # frozen too, if the block froze anything
     try:
         with heap.long_lived_frozen():
             assert gc.get_threshold() == TUNED
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
+            # A frozen object may still die (another thread of the process drops it): the count may fall
+            # a little, but never to nothing (an unfreeze) nor past what a new freeze would add.
+            assert 0 < gc.get_freeze_count() < frozen + len(young)
+        assert 0 < gc.get_freeze_count() < frozen + len(young)
     finally:
         gc.unfreeze()
 
