@@ -166,6 +166,7 @@ class Row:
     # The machine's 1-minute load average when the measurement began: other work on a shared machine
     # skews every number, the ratios less than the rest.
     load: float = 0.0
+    in_flight: int = 1  # the most requests the run allowed in flight (the suite's summary.json)
 
     @property
     def rps(self) -> float:
@@ -215,15 +216,15 @@ def _tool(name: str) -> list[str]:
 def suite_run(
     args: argparse.Namespace,
     work: Path,
-    workers: int,
+    workers: int | None = None,
     source: Path | None = None,
     label: str = "",
     target: Any = None,
 ) -> tuple[Row, Path]:
-    """The suite's default run (``--workers``), from this checkout or, with ``source``, from another
+    """The suite's default run (with ``--workers`` when given), from this checkout or, with ``source``, from another
     tree of the project (an earlier commit, run with this environment's packages); against its own
     embedded server, or against ``target`` (a running reference server) when given."""
-    tag = re.sub(r"[^\w.-]+", "-", f"suite-w{workers}{label}")
+    tag = re.sub(r"[^\w.-]+", "-", f"suite-w{workers or 'auto'}{label}")
     reports = work / tag
     command = _tool("oneroster-conformance") if source is None else [sys.executable, "-m", "conformance"]
     argv = [*command, "run", "--reports", str(reports)]
@@ -237,9 +238,9 @@ def suite_run(
         argv += ["--seed", str(args.seed)]
     if args.only:
         argv += ["--only", args.only]
-    if workers != 1:
+    if workers is not None:
         argv += ["--workers", str(workers)]
-    print(f"bench: suite, {workers} worker(s){label} …", file=sys.stderr, flush=True)
+    print(f"bench: suite, {workers or 'the default'} worker(s){label} …", file=sys.stderr, flush=True)
     load = os.getloadavg()[0]
     server = target.process.pid if target is not None else None
     secret = target.client_secret if target is not None else None
@@ -249,10 +250,11 @@ def suite_run(
         raise SystemExit(f"bench: the suite wrote no summary (exit {code}); see {work / f'{tag}.log'}")
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     notes = f"exit {code}, {summary['verdict']}; in-run {summary['duration_s']:.1f} s"
-    if "in_flight" in summary:
-        notes += f"; at most {summary['in_flight']['peak']} of {summary['in_flight']['limit']} requests in flight"
-    name = f"suite `run --workers {workers}`" + (f" at {label.strip(' -')}" if label else "")
-    row = Row(name, wall, int(summary["requests"]), usage, notes, load)
+    in_flight = summary.get("in_flight", {"peak": 1, "limit": 1})  # an older tree's summary may not say
+    notes += f"; at most {in_flight['peak']} of {in_flight['limit']} requests in flight"
+    name = "suite `run" + (f" --workers {workers}`" if workers is not None else "`")
+    name += f" at {label.strip(' -')}" if label else ""
+    row = Row(name, wall, int(summary["requests"]), usage, notes, load, int(in_flight["limit"]))
     return row, reports
 
 
@@ -558,8 +560,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         source = checkout(args.baseline, work) if args.baseline else None
         if source is not None:  # first, so that neither run gets the machine's warm caches alone
-            rows["baseline"], _ = suite_run(args, work, workers=1, source=source, label=f" - {args.baseline}")
-        rows["suite"], reports = suite_run(args, work, workers=1)
+            rows["baseline"], _ = suite_run(args, work, source=source, label=f" - {args.baseline}")
+        rows["suite"], reports = suite_run(args, work)
         mix, cut = request_mix(reports / "allure-results")
         rows["ceiling"] = ceiling(mix, cut)
         examples = None

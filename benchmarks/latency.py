@@ -18,7 +18,6 @@ takes many minutes, which is the point of measuring it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -64,9 +63,8 @@ def measure(args: argparse.Namespace, work: Path, examples: int | None, bench: M
     measured: list[Far] = []
     for delay in args.latency:
         with embedded.start(latency_ms=delay) as server:
-            row, reports = bench.suite_run(args, work, workers=1, label=f"{delay} ms away", target=server)
-        summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-        in_flight = int(summary.get("in_flight", {}).get("limit", 1))
+            row, _ = bench.suite_run(args, work, label=f" - {delay} ms away", target=server)
+        in_flight = row.in_flight
         measured.append(Far(delay, row, "suite", in_flight))
         if examples is None:
             continue

@@ -167,7 +167,13 @@ def build_parser(file: ConfigFile | None = None) -> argparse.ArgumentParser:
         add(run, flag, default=default, help=help_text)
     for flag in FLAGS:
         add(run, flag, action="store_true", default=False, help=FLAG_HELP[flag])
-    add(run, "--workers", default="1", help="parallel workers (pytest-xdist)")
+    add(
+        run,
+        "--workers",
+        default="auto",
+        help="processes (pytest-xdist workers), each running its share of the tests on --concurrency threads; "
+        "auto: 1 when the target's round trip is under 10 ms, else one per core (at most 4)",
+    )
     add(run, "--baseline", default=None, help="a previous summary.json to compare with")
     run.set_defaults(func=_lazy("conformance.runner.run_command", "run"))
 

@@ -56,7 +56,9 @@ class Ledger:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
         self.requests = 0
-        self.peak_in_flight = 0  # the most requests one process had in flight at once
+        self.peak_in_flight = (
+            0  # the most requests this process had in flight at once (with workers': the sum of theirs)
+        )
         self.errors: list[str] = []  # tests that broke for a reason other than a conformance failure
         self._lock = threading.Lock()
 
@@ -125,7 +127,7 @@ class Ledger:
         """Add another process's outcomes to this one's."""
         with self._lock:
             self.requests += other.requests
-            self.peak_in_flight = max(self.peak_in_flight, other.peak_in_flight)
+            self.peak_in_flight += other.peak_in_flight  # the processes send side by side
             self.errors.extend(other.errors)
             for requirement, entry in other.entries.items():
                 self._entry(requirement).merge(entry)

@@ -10,7 +10,6 @@ and sends its ledger back the same way.
 from __future__ import annotations
 
 import contextlib
-import math
 import secrets
 import time
 from collections import Counter
@@ -19,8 +18,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from conformance import catalogue, profiles, redaction, waivers
-from conformance.client import MAX_IN_FLIGHT, AuthenticationFailed, SuiteClient, TargetUnreachable
+from conformance import catalogue, pace, profiles, redaction, waivers
+from conformance.client import AuthenticationFailed, SuiteClient, TargetUnreachable
 from conformance.contract.operations import GRADEBOOK
 from conformance.discovery.settle import MODES, mode_of, settle
 from conformance.guard import Guard
@@ -29,49 +28,7 @@ from conformance.target import ConfigError, Target, make_target
 from conformance.waivers import Waiver
 
 DEFAULT_BUDGET = 900.0
-
-
-# --concurrency auto: tests run together when the target is far enough for waiting to dominate; on a
-# near target a thread switch costs more CPU than a round trip, and one test at a time is as fast.
-# Farther away, enough tests run together to keep the client's one interpreter busy while the others
-# wait: a round trip's worth of the CPU the client spends per request. Fewer than FAR_CONCURRENCY
-# would leave it idle; more than that at 50 ms made each test wait on the others' CPU (16 took longer).
-AUTO = 0
-FAR_ROUND_TRIP = 0.010  # seconds
-FAR_CONCURRENCY = 8
-CPU_PER_REQUEST = 0.008  # seconds of the client's CPU per request, measured on a default run
-MAX_AUTO_CONCURRENCY = 32
 ROUND_TRIPS = 4  # requests preflight times after the first
-
-
-def _concurrency(raw: Any) -> int:
-    if raw in (None, "", "auto"):
-        return AUTO
-    try:
-        return _whole("concurrency", raw, AUTO, 1, MAX_IN_FLIGHT)
-    except ConfigError:
-        raise ConfigError(
-            f"--concurrency must be auto or a whole number from 1 to {MAX_IN_FLIGHT}, not {raw!r}"
-        ) from None
-
-
-def concurrency_for(round_trip: float | None) -> int:
-    """What ``--concurrency auto`` means for a target this many seconds away (None: not measured)."""
-    if round_trip is None or round_trip < FAR_ROUND_TRIP:
-        return 1
-    busy = math.ceil(round_trip / CPU_PER_REQUEST) + 1  # one computing while the others wait
-    return min(MAX_AUTO_CONCURRENCY, max(FAR_CONCURRENCY, busy))
-
-
-def _whole(name: str, raw: Any, default: int, low: int = 0, high: int | None = None) -> int:
-    try:
-        value = int(raw if raw not in (None, "") else default)
-    except (TypeError, ValueError):
-        value = -1
-    if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else "non-negative"
-        raise ConfigError(f"--{name} must be a {bound} whole number, not {raw!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -84,8 +41,8 @@ class RunOptions:
     shrink: bool = True
     time_budget: float = DEFAULT_BUDGET
     reports: str = "reports"
-    workers: int = 1
-    concurrency: int = AUTO  # tests run together in each process (threads: one request each in flight)
+    workers: int = 1  # processes (pytest-xdist workers), each running its share of the tests; AUTO until ``build``
+    concurrency: int = pace.AUTO  # tests run together in each process (threads: one request each in flight)
     strict: bool = False  # failed SHOULD requirements count in the verdict
     waivers: str = ""  # the waiver file (loaded by ``build``: a bad one stops the run before any test)
     verbose: bool = False  # pytest's own terminal output as well as the run's
@@ -101,14 +58,14 @@ class RunOptions:
         if budget <= 0:
             raise ConfigError(f"--time-budget must be a positive number of seconds, not {raw_budget!r}")
         return cls(
-            max_examples=_whole("max-examples", values.get("max_examples"), 20),
-            seed=_whole("seed", values.get("seed"), 0),
+            max_examples=pace.whole("max-examples", values.get("max_examples"), 20),
+            seed=pace.whole("seed", values.get("seed"), 0),
             only=str(values.get("only") or ""),
             shrink=not values.get("no_shrink"),
             time_budget=budget,
             reports=str(values.get("reports") or "reports"),
-            workers=_whole("workers", values.get("workers"), 1, 1, 64),
-            concurrency=_concurrency(values.get("concurrency")),
+            workers=pace.workers(values.get("workers")),
+            concurrency=pace.concurrency(values.get("concurrency")),
             strict=bool(values.get("strict")),
             waivers=str(values.get("waivers") or ""),
             verbose=bool(values.get("verbose")),
@@ -189,9 +146,9 @@ class Run:
 
     @property
     def in_flight_limit(self) -> int:
-        """The most requests the run's tests may have in flight: its threads, or its processes (each
-        pytest-xdist worker runs one test at a time)."""
-        return self.options.workers if self.options.workers > 1 else self.options.concurrency
+        """The most requests the run's tests may have in flight: each process's threads (one process, or
+        each pytest-xdist worker)."""
+        return self.options.workers * self.options.concurrency
 
     # Lifecycle ---------------------------------------------------------------------------------
     def arm(self) -> None:
@@ -239,8 +196,10 @@ def build(values: dict[str, Any], *, guard: Guard | None = None, check: bool = T
     try:
         waived = _waivers(options.waivers, resolved.target.profile)
         round_trip = preflight(resolved.target) if check else None
-        if options.concurrency == AUTO:
-            options = replace(options, concurrency=concurrency_for(round_trip))
+        if options.concurrency == pace.AUTO:
+            options = replace(options, concurrency=pace.concurrency_for(round_trip))
+        if options.workers == pace.AUTO:
+            options = replace(options, workers=pace.workers_for(round_trip, pace.cores()))
         mode = mode_of(values)
         if mode is not None:
             settled = settle(

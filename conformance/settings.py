@@ -34,9 +34,9 @@ OPTIONS: tuple[tuple[str, str | None, str], ...] = (
     (
         "--concurrency",
         "auto",
-        "tests run together in one process, each sending its own requests in order: at most this many "
-        "requests in flight; auto: 1 when the target's round trip is under 10 ms, else 8 or more, one per 8 ms of it "
-        "(at most 32)",
+        "tests run together in each process, each sending its own requests in order: at most this many "
+        "requests in flight per process; auto: 1 when the target's round trip is under 10 ms, else 8 or more, one per "
+        "8 ms of it (at most 32)",
     ),
     ("--connect-timeout", "5", "connect timeout, seconds"),
     ("--read-timeout", "30", "read timeout, seconds (each read; see --request-deadline)"),

@@ -57,7 +57,7 @@ LAYERS: dict[str, int] = {
         0,
     ),
     **dict.fromkeys(("target", "guard", "client"), 1),
-    **dict.fromkeys(("ledger", "checks"), 2),
+    **dict.fromkeys(("ledger", "checks", "pace"), 2),
     **dict.fromkeys(("session", "machines", "consumers", "reference", "discovery"), 3),
     **dict.fromkeys(("suite", "run"), 4),
     **dict.fromkeys(("reporting", "runner", "selftest", "cli", "__main__"), 5),

@@ -32,10 +32,14 @@ MAX_THROTTLED_WAIT = 15.0
 STOP_AFTER_FAILURES = 20
 STOP_AFTER_SILENCE = 60.0
 STOPPED_ANSWERING = "target stopped answering"
-# Requests one client may have in flight (tests run together, at most this many): each gets a connection
-# of its own at once. A request waiting for another's connection would wait for nothing, and the
-# connection pool's hand-over between threads is where it has been seen to close a connection in use.
+# Requests one client may have in flight: the most tests one process may run together.
 MAX_IN_FLIGHT = 64
+# Each thread sends through connections of its own (one request at a time; a few in case one is
+# abandoned). A pool the threads share hands connections over between them, and there it has been seen
+# to close a connection another thread had just taken (httpcore: an idle connection's keep-alive
+# expiring as it was handed out): that request failed with "Bad file descriptor", for nothing the
+# target did.
+THREAD_CONNECTIONS = 4
 
 
 class SuiteClient:
@@ -58,18 +62,30 @@ class SuiteClient:
         self._in_flight = 0
         self.peak_in_flight = 0  # the most requests this client had in flight at once
         self._cleanup_allowance: int | None = None  # transport failures cleanup may still meet
-        self._credentials = Credentials(
-            target,
-            self.guard,
-            self._counted,
-            timeout=httpx.Timeout(target.read_timeout, connect=target.connect_timeout),
-            follow_redirects=False,
-            headers={"User-Agent": f"oneroster-conformance/{__version__}", "Accept": "application/json"},
-            transport=DeadlineTransport(
-                httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
-            ),
+        self._options: dict[str, Any] = {
+            "timeout": httpx.Timeout(target.read_timeout, connect=target.connect_timeout),
+            "follow_redirects": False,
+            "headers": {"User-Agent": f"oneroster-conformance/{__version__}", "Accept": "application/json"},
+        }
+        self._credentials = Credentials(target, self.guard, self._counted, transport=self._transport(), **self._options)
+        self._thread = threading.local()
+        self._clients: list[httpx.Client] = [self._credentials.http]  # every thread's, to close them all
+
+    @staticmethod
+    def _transport() -> DeadlineTransport:
+        return DeadlineTransport(
+            httpx.Limits(max_connections=THREAD_CONNECTIONS, max_keepalive_connections=THREAD_CONNECTIONS)
         )
-        self._http = self._credentials.http
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The calling thread's own ``httpx.Client``, with connections no other thread touches."""
+        client: httpx.Client | None = getattr(self._thread, "http", None)
+        if client is None:
+            client = self._thread.http = httpx.Client(transport=self._transport(), **self._options)
+            with self._count_lock:
+                self._clients.append(client)
+        return client
 
     @property
     def requests(self) -> int:
@@ -274,7 +290,10 @@ class SuiteClient:
         return None
 
     def close(self) -> None:
-        self._http.close()
+        with self._count_lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
 
 def _retry_after(value: str | None) -> float:

@@ -78,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _runs_the_suite(config):
         return
     values = {name: config.getoption(name) for name in settings.names()}
+    values["workers"] = getattr(config.option, "numprocesses", None) or 1  # pytest-xdist's -n, not the run's choice
     try:
         run = build(values)
     except (ConfigError, ServerStartError) as exc:

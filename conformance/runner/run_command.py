@@ -97,8 +97,9 @@ def _run(args: argparse.Namespace, guard: Guard) -> int:
         the_run.baseline = (args.baseline, before)
     try:
         where = "embedded reference server at " if the_run.target.embedded else ""
-        together = the_run.in_flight_limit
+        together, processes = the_run.in_flight_limit, the_run.options.workers
         pace = f"{together} tests at a time" if together > 1 else "one test at a time"
+        pace += f" in {processes} processes" if processes > 1 else ""
         print(
             f"oneroster-conformance: target {where}{redaction.redact(the_run.target.base_url)} ({pace})",
             file=sys.stderr,

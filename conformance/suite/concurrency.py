@@ -11,7 +11,8 @@ them; N threads put at most N requests in flight. The longest tests start first 
 mark: about how many requests they send at the default settings), so that the run does not end
 waiting on one of them alone. A test that changes what every other test sees (``alone``) runs at the
 end with nothing beside it; tests that would change each other's records (``shares(name)``, when the
-run says the name must be kept apart) run one at a time among themselves.
+run says the name must be kept apart) run one at a time among themselves. With ``--workers``, each
+pytest-xdist worker runs the same loop over the tests it claims (``Sharing``, ``split.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import pytest
 from _pytest import runner as pytest_runner
@@ -70,30 +71,80 @@ def shared(item: pytest.Item) -> str | None:
     return str(mark.args[0]) if mark is not None and mark.args else None
 
 
-def run(session: pytest.Session, threads: int, apart: frozenset[str] = frozenset()) -> None:
+class Sharing(Protocol):
+    """The processes that run one run's tests between them (pytest-xdist workers), seen from one of them."""
+
+    def claim(self, item: pytest.Item) -> bool:
+        """Whether this process runs ``item``: no other took it first (and never will)."""
+
+    def last(self) -> bool:
+        """Once this process has no test left: whether every other one had finished before it."""
+
+
+def run(
+    session: pytest.Session, threads: int, apart: frozenset[str] = frozenset(), sharing: Sharing | None = None
+) -> None:
     """Run the session's tests on ``threads`` threads (the caller's ``pytest_runtestloop``); of the
-    tests marked ``shares(name)`` with a name in ``apart``, one at a time."""
+    tests marked ``shares(name)`` with a name in ``apart``, one at a time. With ``sharing``, only the
+    tests this process claims, and those marked ``alone`` only if it is the last to finish."""
     items = list(session.items)
+    if sharing is not None:
+        _run_claimed(session, items, threads, apart, sharing)
+        return
     if threads <= 1 or sum(item.get_closest_marker(ALONE) is None for item in items) < 3:
         _in_order(session, items)
         return
     first, rest, last = schedule(items)
-    keep_session = _KeepSession(session)
-    interval = sys.getswitchinterval()
     with _threaded_fixtures(session) as states:
-        first.ihook.pytest_runtest_protocol(item=first, nextitem=keep_session)
-        pool = _Pool(session, rest, keep_session, apart)
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        try:
-            pool.run(min(threads, len(rest)))
-        finally:
-            sys.setswitchinterval(interval)
-        for state in pool.states:
-            states.hand_over(state)  # a session fixture a thread set up is torn down with the session
-        if pool.error is not None:
-            raise pool.error
-        _check_stop(session)
+        _together(session, states, first, rest, threads, apart)
         _in_order(session, last)
+
+
+def _run_claimed(
+    session: pytest.Session, items: list[pytest.Item], threads: int, apart: frozenset[str], sharing: Sharing
+) -> None:
+    """A worker's part: the cheapest tests it can claim go first and last (they set its session up and
+    tear it down); its threads claim the others, longest first, as they become free, so that the
+    processes end together however long each test takes."""
+    alone = [item for item in items if item.get_closest_marker(ALONE) is not None]
+    ordered = sorted((item for item in items if item.get_closest_marker(ALONE) is None), key=cost, reverse=True)
+    cheapest = (item for item in reversed(ordered) if sharing.claim(item))
+    first, final = next(cheapest, None), next(cheapest, None)
+    if final is None:  # nothing else left to claim: the one test is the session's last
+        first, final = None, first
+    rest = [item for item in ordered if item is not first and item is not final]
+    with _threaded_fixtures(session) as states:
+        if first is not None:
+            _together(session, states, first, rest, max(1, threads), apart, sharing.claim)
+        if not sharing.last():
+            alone = []
+        _in_order(session, alone + [item for item in (final,) if item is not None])
+
+
+def _together(
+    session: pytest.Session,
+    states: _SetupStates,
+    first: pytest.Item,
+    rest: list[pytest.Item],
+    threads: int,
+    apart: frozenset[str],
+    claim: Callable[[pytest.Item], bool] | None = None,
+) -> None:
+    """``first`` alone, then ``rest`` on ``threads`` threads (of them, those ``claim`` grants)."""
+    keep_session = _KeepSession(session)
+    first.ihook.pytest_runtest_protocol(item=first, nextitem=keep_session)
+    pool = _Pool(session, rest, keep_session, apart, claim)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        pool.run(min(threads, len(rest)))
+    finally:
+        sys.setswitchinterval(interval)
+    for state in pool.states:
+        states.hand_over(state)  # a session fixture a thread set up is torn down with the session
+    if pool.error is not None:
+        raise pool.error
+    _check_stop(session)
 
 
 def _in_order(session: pytest.Session, items: list[pytest.Item]) -> None:
@@ -127,9 +178,14 @@ class _Pool:
     """Threads taking the next test from one list until it is empty (or the session must stop)."""
 
     def __init__(
-        self, session: pytest.Session, items: list[pytest.Item], keep: _KeepSession, apart: frozenset[str]
+        self,
+        session: pytest.Session,
+        items: list[pytest.Item],
+        keep: _KeepSession,
+        apart: frozenset[str],
+        claim: Callable[[pytest.Item], bool] | None = None,
     ) -> None:
-        self.session, self.keep, self.apart = session, keep, apart
+        self.session, self.keep, self.apart, self.claim = session, keep, apart, claim
         self.pending = list(items)  # longest first
         self.lock = threading.Condition()
         self.held: set[str] = set()  # the ``apart`` names a running test holds
@@ -153,10 +209,14 @@ class _Pool:
                 for index, item in enumerate(self.pending):
                     name = shared(item)
                     if name is None or name not in self.apart or name not in self.held:
+                        self.pending.pop(index)
+                        if self.claim is not None and not self.claim(item):
+                            break  # another process runs it: look again
                         if name in self.apart:
                             self.held.add(name)
-                        return self.pending.pop(index)
-                self.lock.wait(JOIN_EVERY)
+                        return item
+                else:
+                    self.lock.wait(JOIN_EVERY)
 
     def _done(self, item: pytest.Item) -> None:
         with self.lock:

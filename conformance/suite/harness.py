@@ -11,9 +11,11 @@ leaves on ``run.result`` for whoever writes the reports.
 from __future__ import annotations
 
 import functools
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +31,7 @@ from conformance.run import Run
 from conformance.session.controls import discover as discover_controls
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
-from conformance.suite import concurrency, dialect_hint, heap, selection, stopping, verdict
+from conformance.suite import concurrency, dialect_hint, heap, selection, split, stopping, verdict
 from conformance.suite.progress import Live, Progress, area_of, uncaptured
 from conformance.target import ConfigError
 
@@ -55,6 +57,7 @@ class RunPlugin:
         self._restore: Callable[[], None] = lambda: None
         self.progress = Progress(run.guard)
         self._signs = dialect_hint.Signs(run.target.profile)
+        self._worker: split.Worker | None = None  # in a pytest-xdist worker
 
     @staticmethod
     def find(config: pytest.Config) -> RunPlugin | None:
@@ -92,8 +95,19 @@ class RunPlugin:
             if self.run.console is not None:
                 self.progress.live = Live(self.run.console)
             self.run.exchange_observers.append(self._sent)
+            # A pytest-xdist worker that died is not replaced: another would not know which share was its own.
+            config.option.maxworkerrestart = "0"
+        else:
+            self._worker = split.Worker(config)
+            config.pluginmanager.register(self._worker)
         self._restore = install_signal_handlers(self.run.guard)
         quiet_swallowed_stops(config)
+
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """pytest-xdist: every worker is sent every test, and runs its own share of them (``suite/split.py``)."""
+        from xdist.scheduler import EachScheduling
+
+        return EachScheduling(config, log)
 
     def pytest_configure_node(self, node: Any) -> None:
         """pytest-xdist: a worker gets the run's description (secrets travel on the workers' channel)."""
@@ -110,15 +124,28 @@ class RunPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
-        """``--concurrency``: this process's tests run together on threads. pytest-xdist runs its own
-        loop in the controller and in each worker (``--workers``: processes, each one test at a time)."""
+        """``--concurrency``: this process's tests run together on threads; in a pytest-xdist worker
+        (``--workers``), its share of them (``suite/split.py``). The controller's loop is pytest-xdist's."""
         config = session.config
-        xdist = config.pluginmanager.has_plugin("dsession") or hasattr(config, "workerinput")
-        if xdist or session.testsfailed or config.option.collectonly:
-            return None  # pytest's own loop (which also reports collection errors)
-        with heap.long_lived_frozen():
-            concurrency.run(session, self.run.options.concurrency, self._apart())
+        if session.testsfailed or config.option.collectonly or config.pluginmanager.has_plugin("dsession"):
+            return None  # pytest's own loop (which also reports collection errors), or pytest-xdist's
+        sharing = None
+        if self._worker is not None:
+            count = split.worker_count(config.workerinput)  # type: ignore[attr-defined]
+            sharing = split.Workers(self._shared_folder, count, self._apart())
+            self._worker.start(session)
+        try:
+            with heap.long_lived_frozen():
+                concurrency.run(session, self.run.options.concurrency, self._apart(), sharing)
+        finally:
+            if self._worker is not None:
+                self._worker.done(session)
         return True
+
+    @property
+    def _shared_folder(self) -> Path:
+        """Where the workers claim tests and take their ranks as they finish (removed with the run)."""
+        return self.run.reports / f".workers-{self.run.run_id}"
 
     def _apart(self) -> frozenset[str]:
         """What tests must not share at once: class members' external-test attempts, unless the
@@ -282,4 +309,5 @@ class RunPlugin:
         self._restore()
         if self.controller:
             stopping.remove_stop_file(self.run.guard)
+            shutil.rmtree(self._shared_folder, ignore_errors=True)
             self.run.stop_server()

@@ -187,15 +187,11 @@ def test_import_without_assignment_refused(suite: SuiteSession, recorder: Record
 
 
 @pytest.fixture
-def tool_outage(suite: SuiteSession, recorder: Recorder, request: pytest.FixtureRequest) -> Iterator[ToolDriver]:
+def tool_outage(suite: SuiteSession, recorder: Recorder) -> Iterator[ToolDriver]:
     """A driver whose outages are always switched off again, whatever the test does."""
     if suite.tool_control is None:
         recorder.skip("PP-FAIL-TOOL", "the target offers no tool control interface: a tool error cannot be caused")
         pytest.skip("the target offers no tool control interface: a tool error cannot be caused")
-    if hasattr(request.config, "workerinput"):  # a pytest-xdist worker (not a run a worker started)
-        # An outage is server-wide: other workers' imports would fail meanwhile.
-        recorder.skip("PP-FAIL-TOOL", "parallel workers: a tool outage would break other tests' requests")
-        pytest.skip("parallel workers: a tool outage would break other tests' requests")
     driver = ToolDriver(suite.tool_control, suite.send)
     tools = {lesson.toolProvider for lesson in suite.world.fixtures.external_lessons if lesson.toolProvider}
     try:

@@ -156,7 +156,7 @@ def test_a_running_test_s_records_are_not_picked_by_another() -> None:
 
 
 def test_tests_run_together_against_a_far_server_and_the_summary_says_so(tmp_path: Path) -> None:
-    """Against a server 20 ms away the default (``--concurrency auto``) runs 8 tests at a time: their
+    """Against a server 20 ms away, ``--concurrency auto`` runs 8 tests at a time in one process: their
     Allure results overlap in time, each test has its own, and more than one request was in flight."""
     from conformance.reference import embedded
     from tests._cli import valid_summary
@@ -165,7 +165,7 @@ def test_tests_run_together_against_a_far_server_and_the_summary_says_so(tmp_pat
     with embedded.start(latency_ms=20) as server:
         done = subprocess.run(  # noqa: PLW1510 (the exit code is asserted below)
             [sys.executable, "-m", "conformance", "run", *server.target_args(), "--reports", str(reports),
-             "--max-examples", "2", "--only", "GB-CATEGORY,GB-SCORESCALE"],
+             "--max-examples", "2", "--only", "GB-CATEGORY,GB-SCORESCALE", "--workers", "1"],
             capture_output=True, text=True, timeout=300, env=server.environment(), cwd=ROOT,
         )  # fmt: skip
     summary = valid_summary(json.loads((reports / "summary.json").read_text()))
@@ -197,7 +197,8 @@ def test_one_thread_or_fewer_than_three_tests_together_is_pytest_s_own_order(tmp
 
 
 def test_auto_runs_tests_together_only_when_the_target_is_far_and_more_of_them_the_farther() -> None:
-    from conformance.run import RunOptions, concurrency_for
+    from conformance.pace import concurrency_for
+    from conformance.run import RunOptions
 
     assert [concurrency_for(t) for t in (None, 0.0004, 0.0099, 0.010, 0.050)] == [1, 1, 1, 8, 8]
     # Beyond 8, one more test per 8 ms of round trip keeps the client busy while the others wait.
@@ -229,21 +230,63 @@ def test_the_current_test_variable_survives_threads_changing_it_together() -> No
     assert errors == []
 
 
-def test_every_request_in_flight_has_a_connection_of_its_own() -> None:
-    """The most tests a run may run together each get a connection at once: none waits for another's."""
+def test_each_thread_sends_over_connections_no_other_thread_touches() -> None:
+    """Tests running together never share a connection (a shared pool was seen to close one a thread had
+    just taken); each thread keeps its own open between requests; closing the client closes them all."""
+    import http.server
+    import socketserver
+
     from conformance.client import MAX_IN_FLIGHT, SuiteClient
     from conformance.run import RunOptions
     from conformance.target import make_target
 
-    target = make_target(
-        base_url="http://127.0.0.1:9", token_url="http://127.0.0.1:9/token", client_id="i", client_secret="s"
-    )
+    peers: list[tuple[str, int]] = []  # (thread, the client's port) per request
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            peers.append((self.path.rsplit("/", 1)[-1], self.client_address[1]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = make_target(base_url=f"http://127.0.0.1:{server.server_address[1]}", token="t" * 16)
     client = SuiteClient(target)
+    together = threading.Barrier(8)
+
+    def test(name: str) -> None:
+        for _ in range(5):
+            together.wait(10)  # every thread between requests at once: a shared pool would mix them
+            assert client.send("GET", f"/t/{name}").status == 200
+
     try:
-        pool = client._http._transport._pool  # type: ignore[attr-defined]
-        assert pool._max_connections == pool._max_keepalive_connections == MAX_IN_FLIGHT
+        threads = [threading.Thread(target=test, args=(f"thread{n}",)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert len(peers) == 40
+        ports: dict[str, set[int]] = {}
+        for name, port in peers:
+            ports.setdefault(name, set()).add(port)
+        assert all(len(used) == 1 for used in ports.values()), ports  # each kept its connection open
+        assert len(set.union(*ports.values())) == 8, ports  # and no two threads shared one
     finally:
         client.close()
+        server.shutdown()
+        server.server_close()
+    assert client._clients == []  # type: ignore[attr-defined]
     assert RunOptions.from_values({"concurrency": str(MAX_IN_FLIGHT)}).concurrency == MAX_IN_FLIGHT
     with pytest.raises(Exception, match=f"from 1 to {MAX_IN_FLIGHT}"):
         RunOptions.from_values({"concurrency": str(MAX_IN_FLIGHT + 1)})

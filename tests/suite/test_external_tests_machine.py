@@ -23,7 +23,7 @@ from conformance.runner.replay import reference_client
 from conformance.session.controls import discover
 from conformance.session.suite_session import Options, SuiteSession
 from conformance.session.world import World
-from tests._cli import Outcome, against, cli
+from tests._cli import Outcome, against
 
 pytestmark = pytest.mark.network
 
@@ -235,20 +235,3 @@ def test_the_cli_passes_the_correct_server(tmp_path: Path) -> None:
     assert out.code == 0, out.stderr[-1500:]
     rows = [r for r in out.summary["requirements"] if r["id"].startswith("PP-")]
     assert rows and all(r["status"] in ("passed", "observed") for r in rows), [(r["id"], r["status"]) for r in rows]
-
-
-def test_a_tool_outage_is_left_out_only_where_workers_share_the_target(tmp_path: Path) -> None:
-    """With ``--workers`` an outage would break the other workers' imports, so the test is skipped, saying
-    why; a run that merely inherits a worker's environment (a CI job under pytest-xdist) is one process."""
-    env = {"PYTEST_XDIST_WORKER": "gw7"}
-    with embedded.start() as server:
-        alone = cli("run", *server.target_args(), "--only", "PP-FAIL-TOOL", "--max-examples", "2", "--reports",
-                    str(tmp_path / "alone"), reports=tmp_path / "alone", env=server.environment() | env)  # fmt: skip
-        workers = against(server, "--only", "PP-FAIL-TOOL", "--max-examples", "2", "--workers", "2",
-                          reports=tmp_path / "workers")  # fmt: skip
-    assert alone.code == 0, alone.stderr[-1500:]
-    row = next(r for r in alone.summary["requirements"] if r["id"] == "PP-FAIL-TOOL")
-    assert row["status"] == "passed", row
-    assert workers.code == 0, workers.stderr[-1500:]
-    row = next(r for r in workers.summary["requirements"] if r["id"] == "PP-FAIL-TOOL")
-    assert row["status"] == "skipped" and "parallel workers" in row["reason"], row
