@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.utils
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -46,8 +49,13 @@ class SuiteClient:
     """Thread-safe; one per process. ``send`` never raises for HTTP-level problems; it raises
     ``RunStopped`` once the run stopped sending (time budget, interrupt, a target that stopped answering)."""
 
-    def __init__(self, target: Target, *, max_body: int = MAX_BODY, guard: Guard | None = None) -> None:
+    def __init__(
+        self, target: Target, *, max_body: int = MAX_BODY, guard: Guard | None = None, shared_pause: Path | None = None
+    ) -> None:
         self.target = target
+        # Where the processes of one run (pytest-xdist workers) tell each other of a pause: a 429 one
+        # of them got pauses them all. The time it ends, on the wall clock they share.
+        self._shared_pause = shared_pause
         self.max_body = max_body
         self.deadline = target.deadline
         self.guard = guard if guard is not None else Guard()
@@ -179,10 +187,30 @@ class SuiteClient:
                 return False
             self._throttled += added
             self._paused_until = max(self._paused_until, now + wait)
-            return True
+            ends = time.time() + (self._paused_until - now)
+        if self._shared_pause is not None and ends > self._paused_elsewhere():
+            with contextlib.suppress(OSError):  # the others then pause at their own first 429
+                self._shared_pause.parent.mkdir(parents=True, exist_ok=True)
+                written = self._shared_pause.with_name(
+                    f"{self._shared_pause.name}.{os.getpid()}.{threading.get_ident()}"
+                )
+                written.write_text(repr(ends), encoding="utf-8")
+                os.replace(written, self._shared_pause)  # whole, never half-written
+        return True
+
+    def _paused_elsewhere(self) -> float:
+        """When the pause another process of the run announced ends (wall clock; 0: none)."""
+        if self._shared_pause is None:
+            return 0.0
+        try:
+            return float(self._shared_pause.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0.0
 
     def _wait_while_paused(self) -> None:
         pause = self._paused_until - time.monotonic()
+        if self._shared_pause is not None:
+            pause = max(pause, min(self._paused_elsewhere() - time.time(), MAX_RETRY_WAIT))
         if pause > 0 and self._cleanup_allowance is None:
             with self.guard.waiting():
                 time.sleep(pause)

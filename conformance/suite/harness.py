@@ -166,7 +166,8 @@ class RunPlugin:
             shrink=run.options.shrink,
             concurrency=run.options.concurrency,
         )
-        client = SuiteClient(run.target, guard=run.guard)
+        shared_pause = self._shared_folder / "paused-until" if self._worker is not None else None
+        client = SuiteClient(run.target, guard=run.guard, shared_pause=shared_pause)
         try:
             world = World(
                 self.fixtures, run.prefix, run.target.profile, href_base=f"{run.target.base_url}/ims/oneroster"

@@ -211,12 +211,14 @@ def test_target_answering_wrongly_fails_the_run(
     _nothing_reached(recorder)  # a 302 is reported, never followed (credentials or not)
 
 
+@pytest.mark.parametrize("workers", [(), ("--workers", "2")], ids=["one-process", "two-workers"])
 def test_failing_target_with_default_settings_finishes_in_about_a_minute(
-    hostile: Hostile, recorder: HostileServer, tmp_path: Path
+    hostile: Hostile, recorder: HostileServer, tmp_path: Path, workers: tuple[str, ...]
 ) -> None:
     """429 forever, with Retry-After: 1, and the brief's command as is (only --max-examples 2),
-    shrinking every failure included: retry waiting is capped, then the 429s are reported."""
-    out = run(hostile("throttle"), tmp_path / "r", limit=240)
+    shrinking every failure included: retry waiting is capped, then the 429s are reported; with two
+    workers sharing their pauses too."""
+    out = run(hostile("throttle"), tmp_path / "r", *workers, limit=240)
     assert_well_behaved(out, (1,), within=150)
     summary = assert_reported_run(out)
     _no_suite_errors(out)

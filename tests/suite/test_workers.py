@@ -172,3 +172,61 @@ def test_a_run_that_only_inherits_a_worker_s_environment_is_one_process(tmp_path
     assert out.code == 0, out.stderr[-1500:]
     row = next(r for r in out.summary["requirements"] if r["id"] == "PP-FAIL-TOOL")
     assert row["status"] == "passed", row
+
+
+def test_a_429_one_process_got_pauses_the_others(tmp_path: Path) -> None:
+    """Two clients of one run (two workers) share a pause: once one got a 429 with Retry-After, the
+    other's next request waits for it too; a client of another run does not."""
+    import http.server
+    import socketserver
+    import time
+
+    from conformance.client import SuiteClient
+    from conformance.target import make_target
+
+    throttled = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            status = 429 if self.path == "/throttle" else 200
+            if status == 429:
+                throttled.set()
+            self.send_response(status)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = make_target(base_url=f"http://127.0.0.1:{server.server_address[1]}", token="t" * 16)
+    paused = tmp_path / "workers" / "paused-until"
+    one, other = SuiteClient(target, shared_pause=paused), SuiteClient(target, shared_pause=paused)
+    apart = SuiteClient(target)  # another run's
+    try:
+        sender = threading.Thread(target=one.send, args=("GET", "/throttle"))
+        sender.start()
+        assert throttled.wait(10)
+        time.sleep(0.2)  # the pause is announced once the answer is read
+        started = time.monotonic()
+        assert apart.send("GET", "/ok").status == 200
+        alone = time.monotonic() - started
+        started = time.monotonic()
+        assert other.send("GET", "/ok").status == 200
+        shared = time.monotonic() - started
+        sender.join(20)
+    finally:
+        for client in (one, other, apart):
+            client.close()
+        server.shutdown()
+        server.server_close()
+    assert alone < 0.5, alone
+    assert shared >= 0.5, f"the other worker sent at once ({shared:.2f} s), not after the 429's Retry-After"
