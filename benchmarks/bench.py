@@ -413,36 +413,56 @@ def _schemathesis_once(
     return wall, requests, usage, f"in-run {float(took[-1]):.1f} s" if took else ""
 
 
-def schemathesis_row(args: argparse.Namespace, work: Path, budget: int) -> tuple[Row, int]:
-    """``schemathesis run`` with as many requests as the suite sent (within 10 %): two small probes
-    fit requests = a + b·n; each measured run that misses refits the line through its own count and
-    the previous point (three measured runs at most; the last one is reported, with both counts).
-    Also the ``--max-examples`` it settled on."""
+def schemathesis_row(
+    args: argparse.Namespace,
+    work: Path,
+    budget: int,
+    *,
+    workers: int = 1,
+    delay_ms: int = 0,
+    start: int | None = None,
+    name: str = "`schemathesis run` (CLI)",
+) -> tuple[Row, int]:
+    """``schemathesis run`` with ``workers`` against a reference server ``delay_ms`` away, with as many
+    requests as the suite sent (within 10 %). From ``start`` (a ``--max-examples`` found for one
+    worker), or else two small probes fitting requests = a + b·n, each measured run that misses refits
+    the line through its own count and the previous point: up to three measured runs for one worker, and
+    four for several, since schemathesis's workers send fewer requests per example than one worker does
+    (a share of its coverage cases fail in threads). The last run is reported, with both counts. Also the
+    ``--max-examples`` it settled on."""
     from conformance.reference import embedded
 
-    print("bench: schemathesis CLI, calibrating --max-examples …", file=sys.stderr, flush=True)
+    where = f" at {delay_ms} ms" if delay_ms else ""
+    print(
+        f"bench: schemathesis CLI{where}, {workers} worker(s), calibrating --max-examples …",
+        file=sys.stderr,
+        flush=True,
+    )
     points: list[tuple[int, int]] = []  # (max-examples, requests)
     if args.schemathesis_max_examples:
         examples = args.schemathesis_max_examples
+    elif start is not None:
+        examples, points = start, [(0, 0)]  # no examples, no requests: the line's other end until a second run
     else:
         with embedded.start() as server:
             token = _token(server)
             for probe in (2, 10):
                 points.append((probe, _schemathesis_once(args, work, server, token, probe)[1]))
         examples = _aim(points, budget)
-    for tries in range(1, 4):
-        print(f"bench: schemathesis CLI, --max-examples {examples} …", file=sys.stderr, flush=True)
+    tries = 3 if workers == 1 else 4
+    for attempt in range(1, tries + 1):
+        print(f"bench: schemathesis CLI{where}, --max-examples {examples} …", file=sys.stderr, flush=True)
         load = os.getloadavg()[0]
-        with embedded.start() as server:
+        with embedded.start(latency_ms=delay_ms) as server:
             token = _token(server)
-            wall, requests, usage, in_run = _schemathesis_once(args, work, server, token, examples)
+            wall, requests, usage, in_run = _schemathesis_once(args, work, server, token, examples, workers)
         print(f"bench: … {requests} requests (the suite sent {budget})", file=sys.stderr, flush=True)
-        if args.schemathesis_max_examples or tries == 3 or abs(requests - budget) <= 0.1 * budget:
+        if args.schemathesis_max_examples or attempt == tries or abs(requests - budget) <= 0.1 * budget:
             break
         points.append((examples, requests))
         examples = _aim(points[-2:], budget)
-    notes = f"--max-examples {examples}, --phases {args.schemathesis_phases}; {in_run}"
-    return Row("`schemathesis run` (CLI)", wall, requests, usage, notes, load), examples
+    notes = f"--max-examples {examples}, --workers {workers}, --phases {args.schemathesis_phases}; {in_run}"
+    return Row(name, wall, requests, usage, notes, load), examples
 
 
 def _aim(points: list[tuple[int, int]], budget: int) -> int:

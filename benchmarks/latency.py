@@ -6,8 +6,9 @@ reference server waits before each request (``serve --latency-ms``), as a server
 
 - the suite's default run against that server (``--concurrency auto``: 8 tests run together when
   the round trip is 10 ms or more, one more per 8 ms beyond 64 ms);
-- ``schemathesis run`` with the ``--max-examples`` the loopback calibration found (as many
-  requests as the suite sends), with as many ``--workers`` as the suite had requests in flight at most;
+- ``schemathesis run`` with as many ``--workers`` as the suite may have requests in flight, and the
+  ``--max-examples`` at which it sends as many requests as the suite's run at that delay: calibrated
+  there, from the one-worker figure found on loopback, since its workers send fewer requests per example;
 - the physical floor: requests times delay over requests in flight — what a run that only waited would
   take. The ratio of the wall time to it says how far the run is from being latency-bound.
 
@@ -18,8 +19,6 @@ takes many minutes, which is the point of measuring it.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -68,22 +67,16 @@ def measure(args: argparse.Namespace, work: Path, examples: int | None, bench: M
         measured.append(Far(delay, row, "suite", in_flight))
         if examples is None:
             continue
-        print(f"bench: schemathesis CLI at {delay} ms, --max-examples {examples} …", file=sys.stderr, flush=True)
-        load = os.getloadavg()[0]
-        with embedded.start(latency_ms=delay) as server:
-            token = bench._token(server)
-            wall, requests, usage, in_run = bench._schemathesis_once(
-                args, work, server, token, examples, workers=in_flight
-            )
-        notes = f"--max-examples {examples}, --workers {in_flight}; {in_run}"
-        measured.append(
-            Far(
-                delay,
-                bench.Row(f"`schemathesis run` at {delay} ms", wall, requests, usage, notes, load),
-                "schemathesis",
-                in_flight,
-            )
+        row, _ = bench.schemathesis_row(
+            args,
+            work,
+            row.requests,
+            workers=in_flight,
+            delay_ms=delay,
+            start=examples,
+            name=f"`schemathesis run` at {delay} ms",
         )
+        measured.append(Far(delay, row, "schemathesis", in_flight))
     return measured
 
 

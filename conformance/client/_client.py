@@ -30,6 +30,8 @@ MAX_RETRY_WAIT = 5.0
 # Retry waiting allowed since the last answer that was neither 429 nor 503: a target answering 429
 # forever costs this much, then its 429s are returned as they are.
 MAX_THROTTLED_WAIT = 15.0
+# How stale a pause another process of the run announced may be when a request is sent.
+SHARED_PAUSE_READ = 0.1
 # The target stopped answering: this many transport failures in a row, or failures (two at least)
 # with no HTTP answer for this long. The run then stops sending (``conformance.guard``).
 STOP_AFTER_FAILURES = 20
@@ -56,6 +58,7 @@ class SuiteClient:
         # Where the processes of one run (pytest-xdist workers) tell each other of a pause: a 429 one
         # of them got pauses them all. The time it ends, on the wall clock they share.
         self._shared_pause = shared_pause
+        self._elsewhere, self._elsewhere_read = 0.0, -SHARED_PAUSE_READ  # the file's value, when read
         self.max_body = max_body
         self.deadline = target.deadline
         self.guard = guard if guard is not None else Guard()
@@ -198,19 +201,27 @@ class SuiteClient:
                 os.replace(written, self._shared_pause)  # whole, never half-written
         return True
 
-    def _paused_elsewhere(self) -> float:
-        """When the pause another process of the run announced ends (wall clock; 0: none)."""
+    def _paused_elsewhere(self, *, fresh: bool = True) -> float:
+        """When the pause another process of the run announced ends (wall clock; 0: none). Not
+        ``fresh``: as read at most ``SHARED_PAUSE_READ`` ago, which keeps the file off every request's
+        path; a process that learns of a pause that much late sends a few requests that get a 429 of
+        their own, and pause then anyway."""
         if self._shared_pause is None:
             return 0.0
+        now = time.monotonic()
+        if not fresh and now - self._elsewhere_read < SHARED_PAUSE_READ:
+            return self._elsewhere
         try:
-            return float(self._shared_pause.read_text(encoding="utf-8"))
+            ends = float(self._shared_pause.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return 0.0
+            ends = 0.0
+        self._elsewhere, self._elsewhere_read = ends, now
+        return ends
 
     def _wait_while_paused(self) -> None:
         pause = self._paused_until - time.monotonic()
         if self._shared_pause is not None:
-            pause = max(pause, min(self._paused_elsewhere() - time.time(), MAX_RETRY_WAIT))
+            pause = max(pause, min(self._paused_elsewhere(fresh=False) - time.time(), MAX_RETRY_WAIT))
         if pause > 0 and self._cleanup_allowance is None:
             with self.guard.waiting():
                 time.sleep(pause)

@@ -58,6 +58,7 @@ class RunPlugin:
         self.progress = Progress(run.guard)
         self._signs = dialect_hint.Signs(run.target.profile)
         self._worker: split.Worker | None = None  # in a pytest-xdist worker
+        self._listener: split.Listener | None = None  # in the controller of workers: their request counts
 
     @staticmethod
     def find(config: pytest.Config) -> RunPlugin | None:
@@ -97,9 +98,13 @@ class RunPlugin:
             self.run.exchange_observers.append(self._sent)
             # A pytest-xdist worker that died is not replaced: another would not know which share was its own.
             config.option.maxworkerrestart = "0"
+            if self.run.options.workers > 1:
+                self._listener = split.Listener(self._shared_folder, self.progress.sent)
         else:
             self._worker = split.Worker(config)
             config.pluginmanager.register(self._worker)
+            announce = split.Announcer(self._shared_folder, str(config.workerinput["workerid"]))  # type: ignore[attr-defined]
+            self.run.exchange_observers.append(lambda _: announce(self.run.ledger.requests))
         self._restore = install_signal_handlers(self.run.guard)
         quiet_swallowed_stops(config)
 
@@ -129,14 +134,14 @@ class RunPlugin:
         config = session.config
         if session.testsfailed or config.option.collectonly or config.pluginmanager.has_plugin("dsession"):
             return None  # pytest's own loop (which also reports collection errors), or pytest-xdist's
-        sharing = None
+        apart, sharing = self._apart(), None
         if self._worker is not None:
             count = split.worker_count(config.workerinput)  # type: ignore[attr-defined]
-            sharing = split.Workers(self._shared_folder, count, self._apart())
+            sharing = split.Workers(self._shared_folder, count, apart)
             self._worker.start(session)
         try:
             with heap.long_lived_frozen():
-                concurrency.run(session, self.run.options.concurrency, self._apart(), sharing)
+                concurrency.run(session, self.run.options.concurrency, apart, sharing)
         finally:
             if self._worker is not None:
                 self._worker.done(session)
@@ -242,8 +247,7 @@ class RunPlugin:
 
     def _sent(self, exchange: Any) -> None:
         """Progress while a long test sends (the controller's own requests)."""
-        self.progress.requests["main"] = self.run.ledger.requests
-        self.progress.tell()
+        self.progress.sent({"main": self.run.ledger.requests})
 
     def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
         """A test that broke for a reason other than a conformance failure is a suite error."""
@@ -265,6 +269,8 @@ class RunPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._listener is not None:
+            self._listener.stop()
         self.progress.finish()
         run = self.run
         run.signs.update(self._signs.counts)

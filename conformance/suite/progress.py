@@ -4,7 +4,8 @@ left of the time budget. No test ids, no paths: the vendor reading it never wrot
 
 On a terminal a table by requirement area is redrawn in place instead (rich). A test ends its line only when it is
 over, and a state machine may send for longer than two seconds: so the line is also written from
-the exchanges themselves (the controller sends them in a one-worker run), whichever comes first.
+the exchanges themselves, whichever comes first: the controller's own in a run of one process, the
+counts its workers write as they send in a run of several (``split.Announcer``).
 """
 
 from __future__ import annotations
@@ -113,6 +114,13 @@ class Progress:
             self.area = area
             self.tests += 1
             self.failed += failed
+
+    def sent(self, counts: dict[str, int]) -> None:
+        """Requests sent so far by process, heard while tests run (a long test ends its line late)."""
+        with self._lock:
+            for process, requests in counts.items():
+                self.requests[process] = max(requests, self.requests.get(process, 0))
+        self.tell()
 
     def line(self) -> str:
         text = f"[{self.area}] {self.tests} tests, {sum(self.requests.values())} requests, {self.failed} failed"

@@ -11,14 +11,20 @@ that one worker's threads keep them apart.
 A test marked ``alone`` changes what every process's tests see (a tool outage). The worker that
 finishes last runs it, when no other worker has a test left: each takes a rank as it finishes, the
 next numbered file that does not exist yet.
+
+The controller hears of a test only when it ends, and a worker's first test is among its longest: so
+each worker also writes how many requests it has sent to the folder (``Announcer``), which the
+controller reads every second (``Listener``) for the run's progress line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,8 @@ import pytest
 from conformance.suite.concurrency import shared
 
 INTERACTOR = "WorkerInteractor"  # pytest-xdist's plugin in a worker, which sends the controller its reports
+ANNOUNCE_EVERY = 1.0  # seconds between a worker's writes of its request count, and the controller's reads
+SENT = "sent-"  # the name of a worker's request count, before its id
 
 
 def _create(path: Path) -> bool:
@@ -117,3 +125,55 @@ class Worker:
 def worker_count(workerinput: dict[str, Any]) -> int:
     """How many workers pytest-xdist started, from what it gave this one."""
     return int(workerinput["workercount"])
+
+
+class Announcer:
+    """A worker's requests so far, written to the run's folder at most every ``ANNOUNCE_EVERY``: whole
+    (written aside, then renamed into place), so the controller never reads half a number."""
+
+    def __init__(self, folder: Path, worker: str) -> None:
+        self.path, self.aside = folder / f"{SENT}{worker}", folder / f".{SENT}{worker}"
+        self.lock = threading.Lock()
+        self.due = 0.0
+
+    def __call__(self, requests: int) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if now < self.due:
+                return
+            self.due = now + ANNOUNCE_EVERY
+            with contextlib.suppress(OSError):  # progress only: the run goes on without it
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.aside.write_text(str(requests), encoding="utf-8")
+                os.replace(self.aside, self.path)
+
+
+def announced(folder: Path) -> dict[str, int]:
+    """Each worker's request count, as last written (by worker id)."""
+    found: dict[str, int] = {}
+    with contextlib.suppress(OSError):
+        for path in folder.glob(f"{SENT}*"):
+            with contextlib.suppress(OSError, ValueError):
+                found[path.name.removeprefix(SENT)] = int(path.read_text(encoding="utf-8"))
+    return found
+
+
+class Listener:
+    """The controller's side: every ``ANNOUNCE_EVERY``, the workers' counts go to ``heard``, on a
+    thread of its own until ``stop``."""
+
+    def __init__(self, folder: Path, heard: Callable[[dict[str, int]], None]) -> None:
+        self.folder, self.heard = folder, heard
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._listen, name="oneroster-workers-progress", daemon=True)
+        self.thread.start()
+
+    def _listen(self) -> None:
+        while not self.stopped.wait(ANNOUNCE_EVERY):
+            counts = announced(self.folder)
+            if counts:
+                self.heard(counts)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(5)

@@ -18,6 +18,7 @@ import pytest
 
 from conformance.session.world import World
 from conformance.suite import concurrency
+from tests._loopback import Quiet, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -233,16 +234,13 @@ def test_the_current_test_variable_survives_threads_changing_it_together() -> No
 def test_each_thread_sends_over_connections_no_other_thread_touches() -> None:
     """Tests running together never share a connection (a shared pool was seen to close one a thread had
     just taken); each thread keeps its own open between requests; closing the client closes them all."""
-    import http.server
-    import socketserver
-
     from conformance.client import MAX_IN_FLIGHT, SuiteClient
     from conformance.run import RunOptions
     from conformance.target import make_target
 
     peers: list[tuple[str, int]] = []  # (thread, the client's port) per request
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(Quiet):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
@@ -253,39 +251,29 @@ def test_each_thread_sends_over_connections_no_other_thread_touches() -> None:
             self.end_headers()
             self.wfile.write(b"{}")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    target = make_target(base_url=f"http://127.0.0.1:{server.server_address[1]}", token="t" * 16)
-    client = SuiteClient(target)
     together = threading.Barrier(8)
+    with serving(Handler) as origin:
+        client = SuiteClient(make_target(base_url=origin, token="t" * 16))
 
-    def test(name: str) -> None:
-        for _ in range(5):
-            together.wait(10)  # every thread between requests at once: a shared pool would mix them
-            assert client.send("GET", f"/t/{name}").status == 200
+        def test(name: str) -> None:
+            for _ in range(5):
+                together.wait(10)  # every thread between requests at once: a shared pool would mix them
+                assert client.send("GET", f"/t/{name}").status == 200
 
-    try:
-        threads = [threading.Thread(target=test, args=(f"thread{n}",)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
-        assert len(peers) == 40
-        ports: dict[str, set[int]] = {}
-        for name, port in peers:
-            ports.setdefault(name, set()).add(port)
-        assert all(len(used) == 1 for used in ports.values()), ports  # each kept its connection open
-        assert len(set.union(*ports.values())) == 8, ports  # and no two threads shared one
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
+        try:
+            threads = [threading.Thread(target=test, args=(f"thread{n}",)) for n in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(20)
+        finally:
+            client.close()
+    assert len(peers) == 40
+    ports: dict[str, set[int]] = {}
+    for name, port in peers:
+        ports.setdefault(name, set()).add(port)
+    assert all(len(used) == 1 for used in ports.values()), ports  # each kept its connection open
+    assert len(set.union(*ports.values())) == 8, ports  # and no two threads shared one
     assert client._clients == []  # type: ignore[attr-defined]
     assert RunOptions.from_values({"concurrency": str(MAX_IN_FLIGHT)}).concurrency == MAX_IN_FLIGHT
     with pytest.raises(Exception, match=f"from 1 to {MAX_IN_FLIGHT}"):

@@ -19,6 +19,7 @@ from conformance.reference import embedded
 from conformance.suite import concurrency, split
 from conformance.target import ConfigError
 from tests._cli import against, cli
+from tests._loopback import Quiet, serving
 from tests.suite import test_concurrency
 
 TOOL_TEST = "test_tool_error_refused"
@@ -177,8 +178,6 @@ def test_a_run_that_only_inherits_a_worker_s_environment_is_one_process(tmp_path
 def test_a_429_one_process_got_pauses_the_others(tmp_path: Path) -> None:
     """Two clients of one run (two workers) share a pause: once one got a 429 with Retry-After, the
     other's next request waits for it too; a client of another run does not."""
-    import http.server
-    import socketserver
     import time
 
     from conformance.client import SuiteClient
@@ -186,7 +185,7 @@ def test_a_429_one_process_got_pauses_the_others(tmp_path: Path) -> None:
 
     throttled = threading.Event()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(Quiet):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
@@ -199,34 +198,53 @@ def test_a_429_one_process_got_pauses_the_others(tmp_path: Path) -> None:
             self.end_headers()
             self.wfile.write(b"{}")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    target = make_target(base_url=f"http://127.0.0.1:{server.server_address[1]}", token="t" * 16)
     paused = tmp_path / "workers" / "paused-until"
-    one, other = SuiteClient(target, shared_pause=paused), SuiteClient(target, shared_pause=paused)
-    apart = SuiteClient(target)  # another run's
-    try:
-        sender = threading.Thread(target=one.send, args=("GET", "/throttle"))
-        sender.start()
-        assert throttled.wait(10)
-        time.sleep(0.2)  # the pause is announced once the answer is read
-        started = time.monotonic()
-        assert apart.send("GET", "/ok").status == 200
-        alone = time.monotonic() - started
-        started = time.monotonic()
-        assert other.send("GET", "/ok").status == 200
-        shared = time.monotonic() - started
-        sender.join(20)
-    finally:
-        for client in (one, other, apart):
-            client.close()
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as origin:
+        target = make_target(base_url=origin, token="t" * 16)
+        one, other = SuiteClient(target, shared_pause=paused), SuiteClient(target, shared_pause=paused)
+        apart = SuiteClient(target)  # another run's
+        try:
+            sender = threading.Thread(target=one.send, args=("GET", "/throttle"))
+            sender.start()
+            assert throttled.wait(10)
+            time.sleep(0.2)  # the pause is announced once the answer is read
+            started = time.monotonic()
+            assert apart.send("GET", "/ok").status == 200
+            alone = time.monotonic() - started
+            started = time.monotonic()
+            assert other.send("GET", "/ok").status == 200
+            shared = time.monotonic() - started
+            sender.join(20)
+        finally:
+            for client in (one, other, apart):
+                client.close()
     assert alone < 0.5, alone
     assert shared >= 0.5, f"the other worker sent at once ({shared:.2f} s), not after the 429's Retry-After"
+
+
+def test_the_controller_hears_how_many_requests_each_worker_sent_before_its_tests_end(tmp_path: Path) -> None:
+    """A worker's first test is among its longest: its request count reaches the controller's progress
+    line as it sends, through the run's folder, at most once a second per worker."""
+    import time
+
+    from conformance.guard import Guard
+    from conformance.suite.progress import Progress
+
+    lines: list[str] = []
+    progress = Progress(Guard(), lines.append)
+    first, second = split.Announcer(tmp_path, "gw0"), split.Announcer(tmp_path, "gw1")
+    first(10)
+    second(5)
+    first(11)  # within the second: not written yet
+    assert split.announced(tmp_path) == {"gw0": 10, "gw1": 5}
+    listener = split.Listener(tmp_path, progress.sent)
+    try:
+        deadline = time.monotonic() + 10
+        while not any(" 15 requests" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        listener.stop()
+    assert any(" 15 requests" in line for line in lines), lines
+    assert not listener.thread.is_alive()
+    (tmp_path / f"{split.SENT}gw2").write_text("half", encoding="utf-8")  # never so, but a bad file is no count
+    assert split.announced(tmp_path) == {"gw0": 10, "gw1": 5}
